@@ -1,0 +1,233 @@
+"""The contract, loaded once from `openapi.yaml`: the model registry and the input validators.
+
+The spec is the single source of truth. The six models, their tiers, modes and prices come from the
+`x-` extensions of the submit operations; request bodies are validated with the spec's own schemas, compiled
+once at start-up. The one rule JSON Schema cannot state (`multi_prompt` durations sum to `duration`) is
+checked here and described in the spec.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema import ValidationError as SchemaError
+
+from .errors import detail_item, validation_error
+
+SPEC_PATH = Path(__file__).resolve().parents[1] / "openapi.yaml"
+EXTRA_ASPECT_RATIOS = ("4:3", "3:4", "21:9")
+SUBMIT_PREFIX = "/v1/models/"
+
+
+@cache
+def load_spec(path: Path = SPEC_PATH) -> Mapping[str, Any]:
+    """Parse the spec once per process; callers must not mutate it (they copy what they change)."""
+    with open(path, encoding="utf-8") as f:
+        spec: dict[str, Any] = yaml.safe_load(f)
+    return spec
+
+
+def resolve_refs(node: Any, spec: Mapping[str, Any], _seen: tuple[str, ...] = ()) -> Any:
+    """Inline local `$ref`s so that a schema can be served and validated on its own."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            if ref in _seen:
+                raise ValueError(f"recursive $ref {ref}")
+            target: Any = spec
+            for part in ref[2:].split("/"):
+                target = target[part]
+            rest = {k: v for k, v in node.items() if k != "$ref"}
+            return resolve_refs({**target, **rest}, spec, (*_seen, ref))
+        return {k: resolve_refs(v, spec, _seen) for k, v in node.items()}
+    if isinstance(node, list):
+        return [resolve_refs(v, spec, _seen) for v in node]
+    return node
+
+
+def merge_all_of(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """Flatten a top-level `allOf` of object schemas into one (properties and required united)."""
+    out = {k: v for k, v in schema.items() if k != "allOf"}
+    for part in schema.get("allOf", []):
+        part = merge_all_of(part)
+        out.setdefault("properties", {}).update(part.get("properties", {}))
+        out["required"] = sorted({*out.get("required", []), *part.get("required", [])})
+        for k, v in part.items():
+            if k not in ("properties", "required"):
+                out.setdefault(k, v)
+    return out
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """One sellable model, as the catalog shows it and as billing prices it."""
+
+    model_id: str
+    tier: str
+    mode: str
+    display_name: str
+    description: str
+    categories: tuple[str, ...]
+    price_no_audio: float
+    price_audio: float
+    input_schema: Mapping[str, Any]
+    operation_id: str
+
+    def price_per_second(self, sound: bool) -> float:
+        return self.price_audio if sound else self.price_no_audio
+
+    def cost(self, inputs: Mapping[str, Any]) -> float:
+        """USD for a clip: price per second of video, by tier and audio [doc]."""
+        return round(self.price_per_second(bool(inputs.get("sound"))) * int(inputs.get("duration", 5)), 6)
+
+    def catalog_entry(self) -> dict[str, Any]:
+        return {
+            "model_id": self.model_id,
+            "display_name": self.display_name,
+            "description": self.description,
+            "categories": list(self.categories),
+            "base_price_usd": self.price_no_audio,
+            "price_unit": "per_second",
+            "price_usd_per_second": {"no_audio": self.price_no_audio, "audio": self.price_audio},
+            "input_schema": self.input_schema,
+        }
+
+
+def _models_from_spec(spec: Mapping[str, Any], extra_aspect_ratios: bool) -> dict[str, ModelInfo]:
+    models: dict[str, ModelInfo] = {}
+    for path, item in spec["paths"].items():
+        op = item.get("post") if isinstance(item, dict) else None
+        if not op or "x-model-id" not in op:
+            continue
+        body_schema = op["requestBody"]["content"]["application/json"]["schema"]
+        schema = merge_all_of(resolve_refs(copy.deepcopy(body_schema), spec))
+        if extra_aspect_ratios:
+            ratio = schema["properties"]["aspect_ratio"]
+            ratio["enum"] = [*ratio["enum"], *[r for r in EXTRA_ASPECT_RATIOS if r not in ratio["enum"]]]
+        prices = op["x-price-usd-per-second"]
+        model_id = op["x-model-id"]
+        if path != SUBMIT_PREFIX + model_id:
+            raise ValueError(f"x-model-id {model_id} does not match its path {path}")
+        models[model_id] = ModelInfo(
+            model_id=model_id,
+            tier=op["x-tier"],
+            mode=op["x-mode"],
+            display_name=op.get("x-display-name", model_id),
+            description=op.get("description", op.get("summary", "")),
+            categories=tuple(op.get("x-categories", ["video"])),
+            price_no_audio=float(prices["no_audio"]),
+            price_audio=float(prices["audio"]),
+            input_schema=schema,
+            operation_id=op["operationId"],
+        )
+    return models
+
+
+def _loc(error: SchemaError) -> list[str | int]:
+    return ["body", *error.absolute_path]
+
+
+def _flatten(errors: Iterable[SchemaError]) -> Iterable[SchemaError]:
+    """Report the leaves of anyOf/oneOf failures: they name the actual broken field."""
+    for e in errors:
+        if e.context:
+            yield from _flatten(e.context)
+        else:
+            yield e
+
+
+def _describe(error: SchemaError) -> list[dict[str, Any]]:
+    kind = str(error.validator)
+    if kind == "required" and isinstance(error.instance, dict):
+        return [
+            detail_item([*_loc(error), name], "Field required", "missing")
+            for name in error.validator_value
+            if name not in error.instance
+        ]
+    messages = {
+        "maximum": f"Input should be less than or equal to {error.validator_value}",
+        "minimum": f"Input should be greater than or equal to {error.validator_value}",
+        "enum": "Input should be "
+        + (" or ".join(repr(v) for v in error.validator_value) if isinstance(error.validator_value, list) else ""),
+        "type": f"Input should be of type {error.validator_value}",
+        "maxItems": f"List should have at most {error.validator_value} items",
+        "minItems": f"List should have at least {error.validator_value} items",
+        "maxLength": f"String should have at most {error.validator_value} characters",
+        "minLength": f"String should have at least {error.validator_value} characters",
+        "pattern": f"String should match pattern {error.validator_value!r}",
+    }
+    return [detail_item(_loc(error), messages.get(kind, error.message), kind)]
+
+
+@dataclass
+class Contract:
+    """The loaded contract: which models exist and what a valid request to each looks like."""
+
+    spec: Mapping[str, Any]
+    extra_aspect_ratios: bool = False
+    reject_unknown_fields: bool = False
+    models: dict[str, ModelInfo] = field(init=False)
+    _validators: dict[str, Draft202012Validator] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.models = _models_from_spec(self.spec, self.extra_aspect_ratios)
+        self._validators = {}
+        for model_id, info in self.models.items():
+            Draft202012Validator.check_schema(info.input_schema)
+            self._validators[model_id] = Draft202012Validator(
+                info.input_schema, format_checker=Draft202012Validator.FORMAT_CHECKER
+            )
+
+    def model(self, model_id: str) -> ModelInfo | None:
+        return self.models.get(model_id)
+
+    def validate(self, model_id: str, body: Any) -> dict[str, Any]:
+        """Check a submit body; return it with defaults filled in, or raise 422001 naming every broken field."""
+        info = self.models[model_id]
+        if not isinstance(body, dict):
+            raise validation_error([detail_item(["body"], "Input should be a JSON object", "model_attributes_type")])
+        detail: list[dict[str, Any]] = []
+        for error in _flatten(self._validators[model_id].iter_errors(body)):
+            detail.extend(_describe(error))
+        properties: Mapping[str, Any] = info.input_schema.get("properties", {})
+        if self.reject_unknown_fields:
+            detail.extend(
+                detail_item(["body", name], "Extra inputs are not permitted", "extra_forbidden")
+                for name in body
+                if name not in properties
+            )
+        if not detail:
+            detail.extend(multi_prompt_problems(body, properties))
+        if detail:
+            detail.sort(key=lambda d: [str(p) for p in d["loc"]])
+            raise validation_error(detail)
+        filled = dict(body)
+        for name, prop in properties.items():
+            if name not in filled and "default" in prop:
+                filled[name] = copy.deepcopy(prop["default"])
+        return filled
+
+
+def multi_prompt_problems(body: Mapping[str, Any], properties: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The rule beyond the schema: the shots' durations must add up to the clip's duration [doc]."""
+    shots = body.get("multi_prompt")
+    if not shots:
+        return []
+    duration = body.get("duration", properties.get("duration", {}).get("default", 5))
+    total = sum(int(s["duration"]) for s in shots)
+    if total != duration:
+        return [
+            detail_item(
+                ["body", "multi_prompt"],
+                f"The durations of multi_prompt add up to {total} s, but duration is {duration} s",
+                "multi_prompt_sum",
+            )
+        ]
+    return []

@@ -1,0 +1,65 @@
+"""From a job to its media: the image an image-to-video job starts from, and the spec of its MP4.
+
+Fetching happens at submit, as the real service reads the image when it takes the job: a URL that cannot be
+read fails that job with a clear `error` (decided now, shown when the job ends) and nothing else breaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .contract import ModelInfo
+from .jobs import Overrides
+from .lifecycle import Job, Outcome
+from .media import FetchPolicy, ImageFetchError, RenderSpec, Shot, fetch_image, frame_size
+from .settings import Settings
+
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "images"
+PROMPT_EXCERPT = 60
+
+
+def fetch_policy(settings: Settings) -> FetchPolicy:
+    return FetchPolicy(
+        enabled=settings.fetch_images,
+        allow_hosts=tuple(settings.fetch_allow_hosts),
+        max_bytes=settings.fetch_max_bytes,
+        timeout_s=settings.fetch_timeout_s,
+    )
+
+
+async def prepare_backdrop(inputs: Mapping[str, Any], settings: Settings) -> tuple[bytes | None, Overrides | None]:
+    """The start image's bytes if it can be had offline or is allowed, or a failing outcome if it breaks."""
+    url = inputs.get("start_image_url")
+    if not isinstance(url, str):
+        return None, None
+    try:
+        return await fetch_image(url, fetch_policy(settings), FIXTURES_DIR), None
+    except ImageFetchError as exc:
+        failed = Outcome(False, "image_fetch_failed", f"Could not read start_image_url: {exc}", 0.05)
+        return None, Overrides(outcome=failed)
+
+
+def shots_of(inputs: Mapping[str, Any]) -> tuple[Shot, ...]:
+    """One shot per `multi_prompt` entry, else one shot of the whole clip."""
+    multi = inputs.get("multi_prompt") or []
+    if multi:
+        return tuple(Shot(int(s["duration"]), str(s["prompt"])[:PROMPT_EXCERPT]) for s in multi)
+    prompt = str(inputs.get("prompt") or "image to video")
+    return (Shot(int(inputs.get("duration", 5)), prompt[:PROMPT_EXCERPT]),)
+
+
+def render_spec(job: Job, model: ModelInfo, settings: Settings, backdrop: bytes | None) -> RenderSpec:
+    width, height = frame_size(model.tier, str(job.inputs.get("aspect_ratio", "16:9")))
+    return RenderSpec(
+        request_id=job.request_id,
+        seed=job.seed,
+        model_id=job.model_id,
+        width=width,
+        height=height,
+        fps=settings.fps,
+        shots=shots_of(job.inputs),
+        sound=bool(job.inputs.get("sound", False)),
+        backdrop=backdrop,
+    )

@@ -1,0 +1,86 @@
+"""`/__mock/`: the controls the real service does not have. `/v1` stays the pure contract.
+
+If `admin_token` is set, every control needs `Authorization: Bearer <admin_token>`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import FileResponse, Response
+
+from .. import errors
+from ..bodies import iso
+from ..clock import ClockError
+from ..http import json, json_body
+from ..media_inputs import FIXTURES_DIR
+from ..runtime import Runtime, runtime
+
+router = APIRouter(prefix="/__mock")
+
+
+def admin(request: Request) -> Runtime:
+    rt = runtime(request)
+    expected = rt.settings.admin_token
+    if expected and request.headers.get("authorization", "") != f"Bearer {expected}":
+        raise errors.ApiError(401, 401001, "Unauthorized: the admin API needs the admin token")
+    return rt
+
+
+def clock_body(rt: Runtime) -> dict[str, Any]:
+    now = rt.clock.now()
+    return {"mode": rt.clock.mode, "now": now, "now_iso": iso(now), "speed": rt.clock.speed}
+
+
+async def _advance(rt: Runtime, body: Any, key: str) -> Response:
+    seconds = body.get(key) if isinstance(body, dict) else None
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        raise errors.validation_error([errors.detail_item(["body", key], "Input should be a number", "type")])
+    try:
+        rt.clock.advance(float(seconds))
+    except ClockError as exc:
+        raise errors.ApiError(409, 409001, str(exc)) from None
+    return json(clock_body(rt))
+
+
+@router.get("/clock")
+async def get_clock(request: Request) -> Response:
+    return json(clock_body(admin(request)))
+
+
+@router.post("/clock")
+async def post_clock(request: Request) -> Response:
+    """`{"advance": N}` moves a manual clock forward N seconds."""
+    rt = admin(request)
+    return await _advance(rt, await json_body(request, rt.settings.max_body_bytes), "advance")
+
+
+@router.post("/clock/advance")
+async def advance_clock(request: Request) -> Response:
+    """`{"seconds": N}` moves a manual clock forward N seconds."""
+    rt = admin(request)
+    return await _advance(rt, await json_body(request, rt.settings.max_body_bytes), "seconds")
+
+
+@router.post("/reset")
+async def reset(request: Request, account: str | None = None) -> Response:
+    """Forget every job (or one account's): tests start from a clean slate without restarting."""
+    rt = admin(request)
+    rt.store.reset(account)
+    return json({"reset": account or "all"})
+
+
+@router.get("/fixtures")
+async def list_fixtures(request: Request) -> Response:
+    names = sorted(p.name for p in FIXTURES_DIR.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"})
+    return json({"fixtures": names})
+
+
+@router.get("/fixtures/{name}")
+async def fixture(name: str) -> Response:
+    """Sample stills for offline image-to-video: pass `https://<any host>/__mock/fixtures/<name>`."""
+    path = (FIXTURES_DIR / name).resolve()
+    if path.parent != FIXTURES_DIR.resolve() or not path.is_file():
+        raise errors.ApiError(404, 404001, f"No fixture named {name!r}")
+    return FileResponse(path)

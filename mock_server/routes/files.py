@@ -1,0 +1,52 @@
+"""`/files/{id}.mp4`: the generated video, with HEAD, byte ranges and an ETag.
+
+Files need no token, as the real CLI downloads outputs without it. A file exists only once its job has
+succeeded; before that (or after it expires) the id answers 404001 like the API does.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable, Response
+
+from .. import errors
+from ..media_inputs import render_spec
+from ..runtime import runtime
+
+router = APIRouter()
+
+
+@router.api_route("/files/{name}", methods=["GET", "HEAD"])
+async def video(request: Request, name: str) -> Response:
+    rt = runtime(request)
+    request_id = name.removesuffix(".mp4")
+    job = rt.jobs.finished_ok(request_id) if name.endswith(".mp4") else None
+    if job is None:
+        raise errors.not_found(request_id)
+    spec = render_spec(job, rt.jobs.model(job.model_id), rt.settings, rt.jobs.backdrops.get(request_id))
+    path = await rt.media.get(spec)
+    response = FileResponse(
+        path,
+        media_type="video/mp4",
+        headers={"ETag": f'"{spec.key()}"', "Cache-Control": "public, max-age=604800, immutable"},
+    )
+    check_range(response, request, path.stat().st_size)
+    return response
+
+
+def check_range(response: FileResponse, request: Request, size: int) -> None:
+    """Refuse an unsatisfiable Range in the API's error format (starlette would answer plain text)."""
+    header = request.headers.get("range")
+    if not header:
+        return
+    try:
+        response._parse_range_header(header, size)
+    except RangeNotSatisfiable:
+        raise errors.ApiError(
+            416,
+            416001,
+            f"Range {header!r} is outside the file ({size} bytes)",
+            headers={"Content-Range": f"bytes */{size}"},
+        ) from None
+    except MalformedRangeHeader:
+        raise errors.ApiError(400, 400003, f"Malformed Range header {header!r}") from None

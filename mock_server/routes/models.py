@@ -1,0 +1,55 @@
+"""`/v1/models`: submit a job, and the catalog.
+
+Model ids contain slashes, so the submit and catalog routes take the rest of the path; the fixed
+`/v1/models/categories` is declared first so that it is not read as a model id.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from starlette.responses import Response
+
+from .. import bodies, errors
+from ..http import base_url, bearer_token, json, json_body
+from ..media_inputs import prepare_backdrop
+from ..runtime import runtime
+
+router = APIRouter()
+
+
+@router.get("/v1/models")
+async def list_models(request: Request, limit: int = 20, offset: int = 0, category: str | None = None) -> Response:
+    rt = runtime(request)
+    bearer_token(request, rt.settings)
+    if not 1 <= limit <= 100 or offset < 0:
+        raise errors.validation_error(
+            [errors.detail_item(["query", "limit" if not 1 <= limit <= 100 else "offset"], "Out of range", "range")]
+        )
+    entries = [m.catalog_entry() for m in rt.contract.models.values() if category is None or category in m.categories]
+    return json({"models": entries[offset : offset + limit], "total": len(entries), "limit": limit, "offset": offset})
+
+
+@router.get("/v1/models/categories")
+async def list_categories(request: Request) -> Response:
+    rt = runtime(request)
+    bearer_token(request, rt.settings)
+    names = sorted({c for m in rt.contract.models.values() for c in m.categories})
+    return json({"categories": names})
+
+
+@router.get("/v1/models/{model_id:path}")
+async def get_model(request: Request, model_id: str) -> Response:
+    rt = runtime(request)
+    bearer_token(request, rt.settings)
+    return json(rt.jobs.model(model_id).catalog_entry())
+
+
+@router.post("/v1/models/{model_id:path}")
+async def submit(request: Request, model_id: str) -> Response:
+    rt = runtime(request)
+    account = bearer_token(request, rt.settings)
+    rt.jobs.model(model_id)
+    inputs = rt.jobs.validate(model_id, await json_body(request, rt.settings.max_body_bytes))
+    backdrop, overrides = await prepare_backdrop(inputs, rt.settings)
+    job = rt.jobs.submit(account, model_id, inputs, overrides=overrides, backdrop=backdrop)
+    return json(bodies.submit_body(bodies.Urls(base_url(request, rt.settings), job.request_id)))

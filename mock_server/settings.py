@@ -1,0 +1,85 @@
+"""Every knob of the mock in one typed place.
+
+Each field can be set by an environment variable (`KLING_MOCK_<FIELD>`, upper case), by a CLI flag of
+`kling-mock serve`, or by a YAML config file. Fields whose comment says *guess* cover behaviour of the real
+API that is not documented (see API-FACTS.md); their default is our best reading and the field switches it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ClockMode = Literal["real", "manual"]
+
+
+class Settings(BaseSettings):
+    """The server's whole configuration; `create_app(settings)` builds everything from it."""
+
+    model_config = SettingsConfigDict(env_prefix="KLING_MOCK_", extra="forbid", frozen=True)
+
+    # --- network -------------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    public_base_url: str | None = Field(
+        None, description="Base URL put into status/result/file URLs; default: the URL the request came in on."
+    )
+
+    # --- determinism and time ------------------------------------------------------------------
+    seed: int = Field(0, description="One seed explains request ids, timings, faults and media bytes.")
+    clock: ClockMode = Field("real", description="real: wall time scaled by `speed`; manual: frozen until advanced.")
+    speed: float = Field(
+        10.0, gt=0, description="Simulated seconds per wall second (real clock). 1 = as slow as the real service."
+    )
+    manual_clock_start: float = Field(
+        1767225600.0, description="Epoch seconds a manual clock starts at (2026-01-01T00:00:00Z), for replayable bodies."
+    )
+
+    # --- the job lifecycle (all guesses at the real service's timing) --------------------------
+    slots_per_account: int = Field(2, ge=1, description="Jobs one account can have generating at once.")
+    queue_wait_s: float = Field(8.0, ge=0, description="Median dispatch latency of a job with a free slot (guess).")
+    queue_wait_jitter: float = Field(0.5, ge=0, le=1, description="+/- fraction of random spread on the wait.")
+    run_base_s: float = Field(30.0, ge=0, description="Fixed part of a standard clip's generation time (guess).")
+    run_per_video_s: float = Field(12.0, ge=0, description="Generation seconds per second of standard video (guess).")
+    run_tier_factor_pro: float = Field(1.5, gt=0, description="Pro takes this much longer than standard (guess).")
+    run_tier_factor_4k: float = Field(3.0, gt=0, description="4K takes this much longer than standard (guess).")
+    run_sound_factor: float = Field(1.3, gt=0, description="Audio makes a run this much longer (guess).")
+    run_jitter: float = Field(0.2, ge=0, le=1, description="+/- fraction of random spread on the run time.")
+    failure_rate: float = Field(0.0, ge=0, le=1, description="Share of jobs that fail on their own, seeded.")
+    result_ttl_s: float = Field(7 * 24 * 3600.0, gt=0, description="Outputs are kept 7 days [doc, sibling API].")
+
+    # --- contract guesses ----------------------------------------------------------------------
+    success_word: Literal["succeeded", "completed"] = Field(
+        "succeeded", description="Result status of a successful job (guess: succeeded)."
+    )
+    failed_on_status: bool = Field(
+        False, description="Show `failed` on /status for failed jobs; default shows `completed` (guess)."
+    )
+    auth_error_style: Literal["401", "400"] = Field(
+        "401", description="Missing/bad token: 401 with 401001 (default) or 400 with 400004 (guess)."
+    )
+    unknown_fields: Literal["ignore", "reject"] = Field(
+        "ignore", description="Unknown input fields: ignored (guess) or rejected with 422001."
+    )
+    extra_aspect_ratios: bool = Field(False, description="Also accept 4:3, 3:4 and 21:9 (agent-skill page only).")
+    queue_position_base: int = Field(0, ge=0, le=1, description="queue_position of the next job in line (guess: 0).")
+    tokens: list[str] = Field(
+        default_factory=list, description="If set, only these bearer tokens are accepted; otherwise any token is."
+    )
+    max_body_bytes: int = Field(1024 * 1024, gt=0, description="Larger request bodies get 413 in the API's format.")
+
+    # --- media ---------------------------------------------------------------------------------
+    fps: int = Field(24, ge=1, le=60, description="Frame rate of rendered clips (guess: 24).")
+    cache_dir: Path = Field(Path("cache/media"), description="Rendered MP4s, keyed by fingerprint.")
+    cache_max_mb: int = Field(512, ge=1, description="Disk cap of the MP4 cache; least recently used goes first.")
+    render_workers: int = Field(2, ge=1, description="Processes/threads that render MP4s off the event loop.")
+    fetch_images: bool = Field(False, description="Fetch start/end image URLs (off: offline, no SSRF).")
+    fetch_allow_hosts: list[str] = Field(default_factory=list, description="Hosts image fetching may reach.")
+    fetch_max_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest image fetched.")
+    fetch_timeout_s: float = Field(10.0, gt=0, description="Time-out of one image fetch.")
+
+    # --- admin ---------------------------------------------------------------------------------
+    admin_token: str | None = Field(None, description="If set, /__mock/ needs `Authorization: Bearer <this>`.")

@@ -1,0 +1,107 @@
+"""Where jobs live: a small protocol, and the in-memory backend.
+
+The store keeps records and the per-account queue derived from them; it makes no decisions. A persistent
+backend only has to implement `JobStore` (the queue can be rebuilt from the records it keeps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from .lifecycle import INF, AccountQueue, Job
+
+
+class JobStore(Protocol):
+    """What the job service needs from storage. Every call is O(1) or O(log n) in stored jobs."""
+
+    def next_seq(self, account: str) -> int: ...
+
+    def last_ready(self, account: str) -> float: ...
+
+    def add(self, job: Job) -> float: ...
+
+    def get(self, request_id: str) -> Job | None: ...
+
+    def start_of(self, job: Job) -> float: ...
+
+    def ahead_queued(self, job: Job, now: float) -> int: ...
+
+    def cancel(self, job: Job, at: float) -> Job: ...
+
+    def jobs(self, account: str) -> list[Job]: ...
+
+    def accounts(self) -> list[str]: ...
+
+    def reset(self, account: str | None = None) -> None: ...
+
+
+@dataclass
+class _Account:
+    queue: AccountQueue
+    seq: int = 0
+    last_ready: float = -INF
+    ids: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MemoryStore:
+    """Jobs in a dict, queues per account. Everything is lost on restart, by design of this backend."""
+
+    slots: int
+    _jobs: dict[str, Job] = field(default_factory=dict)
+    _accounts: dict[str, _Account] = field(default_factory=dict)
+
+    def _account(self, account: str) -> _Account:
+        acc = self._accounts.get(account)
+        if acc is None:
+            acc = self._accounts[account] = _Account(AccountQueue(self.slots))
+        return acc
+
+    def next_seq(self, account: str) -> int:
+        return self._account(account).seq
+
+    def last_ready(self, account: str) -> float:
+        return self._account(account).last_ready
+
+    def add(self, job: Job) -> float:
+        acc = self._account(job.account)
+        if job.request_id in self._jobs:
+            raise KeyError(f"duplicate request id {job.request_id}")
+        acc.seq = max(acc.seq, job.seq + 1)
+        if not job.plan.stuck:
+            acc.last_ready = max(acc.last_ready, job.plan.ready_at)
+        self._jobs[job.request_id] = job
+        acc.ids.append(job.request_id)
+        return acc.queue.push(job.seq, job.plan)
+
+    def get(self, request_id: str) -> Job | None:
+        return self._jobs.get(request_id)
+
+    def start_of(self, job: Job) -> float:
+        return self._account(job.account).queue.start_of(job.seq)
+
+    def ahead_queued(self, job: Job, now: float) -> int:
+        return self._account(job.account).queue.ahead_queued(job.seq, now)
+
+    def cancel(self, job: Job, at: float) -> Job:
+        cancelled = job.cancelled(at)
+        self._jobs[job.request_id] = cancelled
+        self._account(job.account).queue.remove(job.seq)
+        return cancelled
+
+    def jobs(self, account: str) -> list[Job]:
+        acc = self._accounts.get(account)
+        return [self._jobs[i] for i in acc.ids] if acc else []
+
+    def accounts(self) -> list[str]:
+        return list(self._accounts)
+
+    def reset(self, account: str | None = None) -> None:
+        if account is None:
+            self._jobs.clear()
+            self._accounts.clear()
+            return
+        acc = self._accounts.pop(account, None)
+        for request_id in acc.ids if acc else []:
+            self._jobs.pop(request_id, None)
