@@ -87,6 +87,18 @@ class ApiError(Exception):
                 return seconds if seconds >= 0 else None
         return None
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only fields: rebuild explicitly so the error survives pickling (worker processes).
+        return (_rebuild, (type(self), (self.status_code, self.message), self._kwargs()))
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "error_code": self.error_code,
+            "detail": self.detail,
+            "body": self.body,
+            "headers": self.headers,
+        }
+
     def __repr__(self) -> str:
         return (
             f"ApiError(status_code={self.status_code!r}, error_code={self.error_code!r}, "
@@ -108,6 +120,9 @@ class TransportError(Exception):
         self.is_timeout = is_timeout
         super().__init__(message if url is None else f"{message} ({url})")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), (self.message,), {"url": self.url, "is_timeout": self.is_timeout}))
+
 
 class WaitTimeout(TimeoutError):
     """`wait()` gave up before the job reached a terminal status.
@@ -124,6 +139,9 @@ class WaitTimeout(TimeoutError):
         suffix = f" (last status: {state})" if state else ""
         super().__init__(f"request {request_id} not finished after {timeout:g}s{suffix}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.request_id, self.timeout, self.last_status))
+
 
 class DownloadError(Exception):
     """An output download was refused (host not allowed, too large) or failed.
@@ -136,3 +154,10 @@ class DownloadError(Exception):
         self.url = url
         self.reason = reason
         super().__init__(f"{reason}: {url}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.url, self.reason))
+
+
+def _rebuild(cls: type[Exception], args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception:
+    return cls(*args, **kwargs)

@@ -792,3 +792,22 @@ def test_async_download_applies_the_same_policy(api: FakeApi, clock: FakeClock, 
     asyncio.run(scenario())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["video.mp4"]
     assert all("Authorization" not in r.headers for r in api.requests if r.url.host == "cdn.runcomfy.net")
+
+
+def test_errors_survive_pickling_for_worker_processes() -> None:
+    import pickle
+
+    api_error = ApiError(
+        422, "bad", error_code=422001, detail=[{"loc": ["body"]}], headers={"Retry-After": "1"}
+    )
+    copy = pickle.loads(pickle.dumps(api_error))
+    assert (copy.status_code, copy.error_code, copy.detail, copy.retry_after) == (
+        422,
+        422001,
+        [{"loc": ["body"]}],
+        1,
+    )
+    transport = pickle.loads(pickle.dumps(TransportError("refused", url="http://x", is_timeout=True)))
+    assert (transport.url, transport.is_timeout, str(transport)) == ("http://x", True, "refused (http://x)")
+    assert pickle.loads(pickle.dumps(WaitTimeout("r", 5))).request_id == "r"
+    assert pickle.loads(pickle.dumps(DownloadError("u", "too big"))).reason == "too big"
