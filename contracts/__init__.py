@@ -15,7 +15,10 @@ from ._models import (
     SubmitResponse,
 )
 
-# --- Other harness exports (inspect_mp4, strategies) are added below this line. ---
+# ---------------------------------------------------------------------------------------------
+# OTHER HARNESS EXPORTS: import `inspect_mp4` and the strategies here, and add their names to the
+# second part of `__all__` below.
+# ---------------------------------------------------------------------------------------------
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -32,4 +35,5 @@ __all__ = [
     "SubmitResponse",
     "TransportError",
     "WaitTimeout",
+    # OTHER HARNESS EXPORTS: names go here.
 ]
