@@ -462,7 +462,8 @@ class _Core:
                     if remaining <= 0:
                         raise _DeadlinePassed from exc
                     delay = min(delay, remaining)
-                yield _Sleep(delay)
+            # Sleep outside the handler, so later errors do not chain onto this one.
+            yield _Sleep(delay)
 
     def wait(
         self,
@@ -721,7 +722,8 @@ class Client:
         )
 
     def download(self, url: str, dest: Path, *, allow_hosts: Iterable[str] | None = None) -> Path:
-        """Stream an output to ``dest`` (a file, or an existing folder to put it in by its URL name).
+        """Stream an output to ``dest`` (a file, replaced if present, or an existing folder to put it
+        in under its URL's name).
 
         Refuses hosts outside the allowlist (also after redirects) and files over
         ``max_download_bytes``; raises `DownloadError` for those and for HTTP failures.
