@@ -1,0 +1,274 @@
+"""The contract file itself: valid OpenAPI, complete examples, and the names the server relies on.
+
+`openapi.yaml` is the single source of truth, so a mistake in it silently becomes a mistake in the
+server, the harness and the docs at once. These checks catch that at the source. Validation of
+examples goes through `referencing` rather than the harness's own `$ref` resolver, so that a bug in
+the resolver cannot hide a bug in the spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from contracts._spec import DEFAULT_SPEC_PATH
+
+SPEC_URI = "urn:kling-mock:openapi"
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+SUBMIT_PRICES = {  # tier -> (no audio, audio) USD per second, from RunComfy's model pages
+    "standard": (0.084, 0.126),
+    "pro": (0.112, 0.168),
+    "4k": (0.42, 0.42),
+}
+SUBMIT_OPERATION_IDS = {
+    ("standard", "text-to-video"): "submitStandardTextToVideo",
+    ("standard", "image-to-video"): "submitStandardImageToVideo",
+    ("pro", "text-to-video"): "submitProTextToVideo",
+    ("pro", "image-to-video"): "submitProImageToVideo",
+    ("4k", "text-to-video"): "submit4kTextToVideo",
+    ("4k", "image-to-video"): "submit4kImageToVideo",
+}
+OTHER_OPERATION_IDS = {
+    "getStatus",
+    "getResult",
+    "cancelRequest",
+    "listModels",
+    "listCategories",
+    "getModel",
+}
+
+
+def _load() -> dict[str, Any]:
+    """A fresh parse per test module, independent of the harness's cached copy."""
+    with open(DEFAULT_SPEC_PATH, encoding="utf-8") as fh:
+        doc: dict[str, Any] = yaml.safe_load(fh)
+    return doc
+
+
+SPEC = _load()
+REGISTRY: Registry[Any] = Registry().with_resource(
+    SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012)
+)
+
+
+def _escape(part: str) -> str:
+    """One JSON-pointer segment."""
+    return part.replace("~", "~0").replace("/", "~1")
+
+
+def _pointer(*parts: str) -> str:
+    return "#/" + "/".join(_escape(p) for p in parts)
+
+
+def _deref(node: Mapping[str, Any], where: str) -> tuple[Mapping[str, Any], str]:
+    """Follow a response-level `$ref` (shared responses live in components), keeping its pointer."""
+    while "$ref" in node:
+        ref = node["$ref"]
+        target: Any = SPEC
+        for raw in ref[2:].split("/"):
+            target = target[raw.replace("~1", "/").replace("~0", "~")]
+        node, where = target, ref
+    return node, where
+
+
+def _validator_at(pointer: str) -> Draft202012Validator:
+    """A validator for the schema at `pointer` inside the spec, with the spec's refs resolvable."""
+    return Draft202012Validator(
+        {"$ref": SPEC_URI + pointer},
+        registry=REGISTRY,
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in SPEC["paths"].items():
+        for method in METHODS:
+            if method in item:
+                yield path, method, item[method]
+
+
+def response_examples() -> Iterator[tuple[str, Any, Draft202012Validator]]:
+    """(label, example, validator of its schema) for every example of every response."""
+    for path, method, op in operations():
+        for status, raw in op["responses"].items():
+            response, where = _deref(raw, _pointer("paths", path, method, "responses", status))
+            for media, content in response.get("content", {}).items():
+                base = f"{where}/content/{_escape(media)}"
+                validator = _validator_at(base + "/schema")
+                label = f"{op['operationId']} {status}"
+                if "example" in content:
+                    yield label, content["example"], validator
+                for name, ex in content.get("examples", {}).items():
+                    yield f"{label} {name}", ex["value"], validator
+
+
+def test_spec_passes_openapi_spec_validator() -> None:
+    validate_openapi(_load())
+
+
+def test_spec_identity() -> None:
+    assert SPEC["openapi"] == "3.1.0"
+    assert SPEC["info"]["title"] == "RunComfy Model API (Kling 3.0)"
+    assert SPEC["servers"] == [{"url": "/"}]
+    assert SPEC["security"] == [{"bearerAuth": []}]
+    assert SPEC["components"]["securitySchemes"]["bearerAuth"] == {
+        **SPEC["components"]["securitySchemes"]["bearerAuth"],
+        "type": "http",
+        "scheme": "bearer",
+    }
+
+
+def test_operation_ids_are_exactly_the_agreed_ones() -> None:
+    ids = [op["operationId"] for _, _, op in operations()]
+    assert len(ids) == len(set(ids))
+    assert set(ids) == set(SUBMIT_OPERATION_IDS.values()) | OTHER_OPERATION_IDS
+
+
+def test_every_response_of_every_operation_has_an_example() -> None:
+    missing = []
+    for path, method, op in operations():
+        for status, raw in op["responses"].items():
+            response, _ = _deref(raw, "")
+            content = response.get("content", {})
+            if not content:
+                missing.append(f"{method.upper()} {path} {status}: no content")
+            for media, body in content.items():
+                if "example" not in body and not body.get("examples"):
+                    missing.append(f"{method.upper()} {path} {status} {media}")
+    assert not missing, missing
+
+
+@pytest.mark.parametrize(
+    ("label", "example", "validator"),
+    list(response_examples()),
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_response_example_matches_its_schema(
+    label: str, example: Any, validator: Draft202012Validator
+) -> None:
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(example)]
+    assert not errors, f"{label}: {errors}"
+
+
+def test_error_examples_carry_the_documented_codes() -> None:
+    """Each error status answers its own code family (400 -> 400xxx, ...), so clients can trust both."""
+    for label, example, _ in response_examples():
+        status = label.split()[1]
+        if status.startswith(("4", "5")):
+            assert str(example["error_code"]).startswith(status), label
+
+
+def test_request_body_examples_are_valid_inputs() -> None:
+    for path, _method, op in operations():
+        if "requestBody" not in op:
+            continue
+        content = op["requestBody"]["content"]["application/json"]
+        validator = _validator_at(
+            _pointer("paths", path, "post", "requestBody", "content", "application/json", "schema")
+        )
+        for name, ex in content["examples"].items():
+            body = ex["value"]
+            assert not list(validator.iter_errors(body)), f"{op['operationId']} {name}"
+            if "multi_prompt" in body:
+                assert sum(s["duration"] for s in body["multi_prompt"]) == body.get("duration", 5)
+
+
+def test_schema_level_examples_match_their_schema() -> None:
+    for name, schema in SPEC["components"]["schemas"].items():
+        for prop, sub in schema.get("properties", {}).items():
+            for ex in sub.get("examples", []):
+                validator = _validator_at(_pointer("components", "schemas", name, "properties", prop))
+                assert not list(validator.iter_errors(ex)), f"{name}.{prop}: {ex!r}"
+
+
+def submit_operations() -> list[tuple[str, dict[str, Any]]]:
+    return [(path, op) for path, method, op in operations() if method == "post" and "x-model-id" in op]
+
+
+def test_six_submit_operations_carry_their_extensions() -> None:
+    subs = submit_operations()
+    assert len(subs) == 6
+    seen = set()
+    for path, op in subs:
+        model_id = op["x-model-id"]
+        assert path == f"/v1/models/{model_id}"
+        family, version, tier, mode = model_id.split("/")
+        assert (family, version) == ("kling", "kling-3.0")
+        assert op["x-tier"] == tier
+        assert op["x-mode"] == mode
+        assert op["operationId"] == SUBMIT_OPERATION_IDS[(tier, mode)]
+        tier_word = {"standard": "Standard", "pro": "Pro", "4k": "4K"}[tier]
+        mode_words = {"text-to-video": "Text to Video", "image-to-video": "Image to Video"}[mode]
+        assert op["x-display-name"] == f"Kling 3.0 {tier_word} {mode_words}"
+        no_audio, audio = SUBMIT_PRICES[tier]
+        assert op["x-price-usd-per-second"] == {"no_audio": no_audio, "audio": audio}
+        assert op["x-categories"] == ["video", mode]
+        assert isinstance(op["x-max-resolution"], str) and op["x-max-resolution"]
+        ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        expected = "TextToVideoInput" if mode == "text-to-video" else "ImageToVideoInput"
+        assert ref == f"#/components/schemas/{expected}"
+        seen.add((tier, mode))
+    assert seen == set(SUBMIT_OPERATION_IDS)
+
+
+def test_submit_responses_cover_the_agreed_statuses() -> None:
+    for _, op in submit_operations():
+        assert set(op["responses"]) == {"200", "400", "401", "413", "415", "422", "429", "500", "503"}
+        too_many, _ = _deref(op["responses"]["429"], "")
+        assert too_many["headers"]["Retry-After"]
+
+
+def test_request_operations_cover_the_agreed_statuses() -> None:
+    for path, _method, op in operations():
+        if path.startswith("/v1/requests/"):
+            assert {"200", "400", "401", "403", "404", "429", "500", "503"} <= set(op["responses"])
+
+
+def test_links_from_submit_lead_to_the_request_operations() -> None:
+    expected = {"GetStatus": "getStatus", "GetResult": "getResult", "CancelRequest": "cancelRequest"}
+    for _, op in submit_operations():
+        ok, _ = _deref(op["responses"]["200"], "")
+        links = ok["links"]
+        assert {name: link["operationId"] for name, link in links.items()} == expected
+        for link in links.values():
+            assert link["parameters"] == {"request_id": "$response.body#/request_id"}
+
+
+def test_request_id_is_any_string_so_unknown_ids_reach_the_server() -> None:
+    for path, item in SPEC["paths"].items():
+        if not path.startswith("/v1/requests/"):
+            continue
+        params = [_deref(p, "")[0] for p in item.get("parameters", [])]
+        (rid,) = [p for p in params if p["name"] == "request_id"]
+        assert rid["schema"] == {"type": "string"}
+
+
+def test_input_schemas_share_their_common_properties() -> None:
+    """Image-to-video is text-to-video with an optional prompt plus image URLs; the two must not drift."""
+    schemas = SPEC["components"]["schemas"]
+    t2v, i2v = schemas["TextToVideoInput"], schemas["ImageToVideoInput"]
+    assert t2v["required"] == ["prompt"]
+    assert i2v["required"] == ["start_image_url"]
+    for name, prop in t2v["properties"].items():
+        assert i2v["properties"][name] == prop, name
+    assert set(i2v["properties"]) - set(t2v["properties"]) == {"start_image_url", "end_image_url"}
+    for schema in (t2v, i2v):
+        assert schema["x-rules"] == ["multi_prompt_durations_sum_to_duration"]
+        assert schema.get("additionalProperties", True) is True
+        assert schema["properties"]["aspect_ratio"]["x-extra-aspect-ratios"] == ["4:3", "3:4", "21:9"]
+
+
+def test_schemathesis_loads_the_spec() -> None:
+    schemathesis = pytest.importorskip("schemathesis")
+    schema = schemathesis.openapi.from_path(str(DEFAULT_SPEC_PATH))
+    labels = [result.ok().label for result in schema.get_all_operations()]
+    assert len(labels) == 12
+    assert "GET /v1/models/categories" in labels
