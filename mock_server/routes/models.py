@@ -15,6 +15,7 @@ from ..media_inputs import prepare_backdrop
 from ..runtime import runtime
 
 router = APIRouter()
+CATEGORIES = "categories"
 
 
 @router.get("/v1/models")
@@ -37,14 +38,22 @@ async def list_categories(request: Request) -> Response:
     return json({"categories": names})
 
 
-@router.get("/v1/models/{model_id:path}")
+@router.api_route("/v1/models/{model_id:path}", methods=["GET", "POST"])
+async def model_resource(request: Request, model_id: str) -> Response:
+    """One route for both verbs, so a wrong verb gets 405 with `Allow: GET, POST` like any resource."""
+    if model_id == CATEGORIES:
+        raise errors.ApiError(405, 405001, "Method Not Allowed", headers={"Allow": "GET"})
+    if request.method == "GET":
+        return await get_model(request, model_id)
+    return await submit(request, model_id)
+
+
 async def get_model(request: Request, model_id: str) -> Response:
     rt = runtime(request)
     bearer_token(request, rt.settings)
     return json(rt.jobs.model(model_id).catalog_entry())
 
 
-@router.post("/v1/models/{model_id:path}")
 async def submit(request: Request, model_id: str) -> Response:
     rt = runtime(request)
     account = bearer_token(request, rt.settings)
