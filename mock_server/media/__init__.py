@@ -1,0 +1,40 @@
+"""Media engine: real, playable MP4s for the mock's results, rendered from the request alone.
+
+Each clip is H.264 (plus AAC when sound is on) at the tier's size, exactly as long as asked, byte-identical
+for the same request and seed, and carries the request's fingerprint in every frame so a test can prove
+which request produced a file. Domain code only: no web framework imports, no wall-clock reads.
+
+Modules, one job each: `sizes` (frame sizes), `spec` (what a clip is), `fingerprint` (the grid in every
+frame), `color`, `frames` and `audio` (pictures and sound), `encode` (one GOP), `render` (the MP4),
+`memo` (encoded GOPs in memory), `cache` (files on disk), `inspect` (reading an MP4 back), `fetch` (start
+images).
+"""
+
+from __future__ import annotations
+
+from .cache import MediaCache
+from .fetch import FetchPolicy, ImageFetchError, fetch_image
+from .fingerprint import Fingerprint, decode_fingerprint, fingerprint_hash
+from .inspect import inspect_mp4
+from .render import render_mp4, render_to_file
+from .sizes import ASPECT_RATIOS, TIERS, frame_size
+from .spec import ENGINE_VERSION, RenderSpec, Shot
+
+__all__ = [
+    "ASPECT_RATIOS",
+    "ENGINE_VERSION",
+    "TIERS",
+    "FetchPolicy",
+    "Fingerprint",
+    "ImageFetchError",
+    "MediaCache",
+    "RenderSpec",
+    "Shot",
+    "decode_fingerprint",
+    "fetch_image",
+    "fingerprint_hash",
+    "frame_size",
+    "inspect_mp4",
+    "render_mp4",
+    "render_to_file",
+]
