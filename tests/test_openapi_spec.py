@@ -8,7 +8,10 @@ the resolver cannot hide a bug in the spec.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -272,3 +275,55 @@ def test_schemathesis_loads_the_spec() -> None:
     labels = [result.ok().label for result in schema.get_all_operations()]
     assert len(labels) == 12
     assert "GET /v1/models/categories" in labels
+
+
+FIXTURES_DIR = DEFAULT_SPEC_PATH.parent / "fixtures" / "exchanges"
+FIXTURES = sorted(FIXTURES_DIR.glob("*.json"))
+SOURCE_TAGS = ("doc", "client", "peer", "guess")
+
+
+def _operation_for(method: str, path: str) -> tuple[str, dict[str, Any]] | None:
+    """The spec operation a concrete request path hits (templates match one path segment)."""
+    bare = path.split("?", 1)[0]
+    for template, item in SPEC["paths"].items():
+        rx = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(rx, bare) and method.lower() in item:
+            return template, item[method.lower()]
+    return None
+
+
+def test_there_are_fixtures() -> None:
+    assert len(FIXTURES) >= 12
+
+
+@pytest.mark.parametrize("fixture", FIXTURES, ids=lambda p: p.stem)
+def test_fixture_matches_the_contract(fixture: Path) -> None:
+    """Each documented exchange is well formed and its response fits the schema the spec gives it."""
+    ex = json.loads(fixture.read_text(encoding="utf-8"))
+    assert set(ex) == {"name", "source", "request", "response"}
+    assert ex["source"].split(":", 1)[0] in SOURCE_TAGS
+    request, response = ex["request"], ex["response"]
+    assert set(request) == {"method", "path", "headers", "body"}
+    assert set(response) == {"status", "body"}
+    assert request["path"].startswith("/v1/")
+    status = str(response["status"])
+    found = _operation_for(request["method"], request["path"])
+    if found is None:  # an unknown model id: answered by the server's catch-all, in the error format
+        assert status.startswith("4")
+        pointer = _pointer("components", "schemas", "ErrorBody")
+    else:
+        template, op = found
+        assert status in op["responses"], f"{op['operationId']} does not document {status}"
+        raw = op["responses"][status]
+        where = _pointer("paths", template, request["method"].lower(), "responses", status)
+        _, where = _deref(raw, where)
+        pointer = f"{where}/content/application~1json/schema"
+        if status == "200" and request["body"] is not None:
+            body_schema = _pointer(
+                "paths", template, "post", "requestBody", "content", "application/json", "schema"
+            )
+            assert not list(_validator_at(body_schema).iter_errors(request["body"]))
+    errors = [e.message for e in _validator_at(pointer).iter_errors(response["body"])]
+    assert not errors, errors
+    if status != "200":
+        assert str(response["body"]["error_code"]).startswith(status)
