@@ -40,6 +40,7 @@ __all__ = [
     "RULE_KINDS",
     "Invalid",
     "InvalidCase",
+    "extra_rule_violations",
     "invalid_cases",
     "invalid_inputs",
     "invalid_inputs_for_rule",
@@ -310,6 +311,24 @@ def _total_of(c: _Contract, body: Mapping[str, Any]) -> int:
     """The duration the sum rule compares against: the body's, or the schema default."""
     value = body.get(_SUM_TOTAL, c.total_default)
     return int(value)
+
+
+def extra_rule_violations(model_id: str, body: Mapping[str, Any], spec: SpecPath = None) -> tuple[str, ...]:
+    """The rules beyond the schema (`x-rules`) that a body breaks, by their short names.
+
+    Only meaningful for a body that already passes the schema, which is when a server checks them.
+    Generic generators (schemathesis, `from_schema`) cannot know these rules; a filter built on this
+    keeps their "valid" bodies truly valid, e.g. in a schemathesis `filter_body` hook.
+    """
+    c = _contract(model_id, _spec_key(spec))
+    broken: list[str] = []
+    if "multi_prompt_durations_sum_to_duration" in c.rules:
+        shots = body.get(_SUM_LIST)
+        if isinstance(shots, list) and shots:
+            total = sum(s.get(_ITEM_DURATION, 0) for s in shots if isinstance(s, Mapping))
+            if total != body.get(_SUM_TOTAL, c.total_default):
+                broken.append(X_RULES["multi_prompt_durations_sum_to_duration"])
+    return tuple(broken)
 
 
 # --------------------------------------------------------------------------------------------------

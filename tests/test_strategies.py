@@ -27,6 +27,7 @@ from contracts.strategies import (
     RULE_KINDS,
     Invalid,
     InvalidCase,
+    extra_rule_violations,
     invalid_cases,
     invalid_inputs,
     invalid_inputs_for_rule,
@@ -303,3 +304,20 @@ def test_sum_rule_cases_sometimes_rely_on_the_default_duration() -> None:
 def test_invalid_inputs_across_models(pair: tuple[str, Invalid]) -> None:
     model_id, inv = pair
     check_invalid(model_id, inv)
+
+
+def test_extra_rule_violations_agree_with_the_strategies() -> None:
+    model_id = "kling/kling-3.0/pro/text-to-video"
+
+    @FAST
+    @given(valid_inputs(model_id), invalid_inputs_for_rule(model_id, "multi_prompt_sum"))
+    def check(good: dict[str, Any], bad: Invalid) -> None:
+        assert extra_rule_violations(model_id, good) == ()
+        assert extra_rule_violations(model_id, bad.body) == ("multi_prompt_sum",)
+
+    check()
+    shots = [{"prompt": "a", "duration": 2}, {"prompt": "b", "duration": 3}]
+    assert extra_rule_violations(model_id, {"prompt": "x", "multi_prompt": shots}) == ()
+    assert extra_rule_violations(model_id, {"prompt": "x", "duration": 6, "multi_prompt": shots}) == (
+        "multi_prompt_sum",
+    )
