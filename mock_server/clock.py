@@ -84,6 +84,17 @@ class ManualClock:
         return self._now
 
 
+def wall_now() -> float:
+    """Epoch seconds of the real wall clock, for records a human reads next to logs (the journal's
+    `wall_time`). Simulation decisions never use it: they use a `Clock`."""
+    return time.time()
+
+
+def monotonic_now() -> float:
+    """A monotonic wall-time reading, for measuring how long a request really took (latency)."""
+    return time.perf_counter()
+
+
 def make_clock(mode: str, speed: float, manual_start: float) -> Clock:
     """Build the clock a Settings object asks for."""
     if mode == "manual":
