@@ -1,0 +1,101 @@
+"""Billing: balances set by tests, charges derived from jobs, and the ledger that joins them.
+
+Prices are the published table (per second of video, by tier and `sound`; see `ModelInfo.cost`). A job is
+charged when it succeeds; a cancelled or failed job costs nothing. Charges are not stored anywhere: they are
+read off the account's jobs and the clock, so reading an account never changes it, and advancing the clock
+past a job's end makes its charge appear at the job's `finished_at`.
+
+A balance is what a test sets (`PUT /__mock/accounts/{token}/balance`, the config file, or the
+`default_balance_usd` setting); None means unlimited, the default. What is left is the last balance set minus
+the charges of jobs that finished after it was set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .bodies import iso
+
+EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One succeeded job's price, at the clock time it finished."""
+
+    time: float
+    amount_usd: float
+    request_id: str
+    model_id: str
+
+
+@dataclass(frozen=True)
+class BalanceSet:
+    time: float
+    amount_usd: float | None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """An account's money at one moment: what is left, what was spent, and how it got there."""
+
+    balance_usd: float | None
+    spent_usd: float
+    ledger: list[dict[str, Any]]
+
+
+def statement(opening: float | None, sets: Iterable[BalanceSet], charges: Iterable[Charge]) -> Statement:
+    """Replay balance settings and charges in time order. A charge at the same instant as a setting came
+    first: under a frozen clock the job had already finished when the balance was set."""
+    events: list[tuple[float, int, BalanceSet | Charge]] = [(s.time, 1, s) for s in sets]
+    events += [(c.time, 0, c) for c in charges]
+    events.sort(key=lambda e: (e[0], e[1]))
+    balance, spent = opening, 0.0
+    ledger: list[dict[str, Any]] = []
+    for t, _, ev in events:
+        if isinstance(ev, BalanceSet):
+            balance = ev.amount_usd
+            ledger.append({"time": t, "time_iso": iso(t), "kind": "balance_set", "amount_usd": ev.amount_usd,
+                           "balance_usd": balance})
+            continue
+        spent += ev.amount_usd
+        if balance is not None:
+            balance = round(balance - ev.amount_usd, 6)
+        ledger.append({"time": t, "time_iso": iso(t), "kind": "charge", "amount_usd": -ev.amount_usd,
+                       "request_id": ev.request_id, "model_id": ev.model_id, "balance_usd": balance})
+    return Statement(balance, round(spent, 6), ledger)
+
+
+def affordable(balance: float | None, cost: float) -> bool:
+    return balance is None or cost <= balance + EPS
+
+
+@dataclass
+class Balances:
+    """The balances tests have set, per account, with when; the start-up ones come from config/settings."""
+
+    default_usd: float | None = None
+    configured: dict[str, float | None] = field(default_factory=dict)
+    _sets: dict[str, list[BalanceSet]] = field(default_factory=dict)
+
+    def opening(self, account: str) -> float | None:
+        return self.configured.get(account, self.default_usd)
+
+    def set(self, account: str, usd: float | None, now: float) -> None:
+        self._sets.setdefault(account, []).append(BalanceSet(now, usd))
+
+    def sets(self, account: str) -> list[BalanceSet]:
+        return list(self._sets.get(account, []))
+
+    def finite(self, account: str) -> bool:
+        """Whether the balance can run out (only then is a submit checked against the account's jobs)."""
+        sets = self._sets.get(account)
+        return (sets[-1].amount_usd if sets else self.opening(account)) is not None
+
+    def reset(self, account: str | None = None) -> None:
+        if account is None:
+            self._sets.clear()
+        else:
+            self._sets.pop(account, None)

@@ -1,0 +1,82 @@
+"""The journal: every `/v1` and `/files` request the server answered, in a bounded ring buffer.
+
+It is how a test learns what a client *did* (was it called, how often, with what, how fast, did it back
+off), which nothing else can answer. Bounded so a long-running server cannot grow without limit: the oldest
+entries go first. Entries are plain dicts, because they are JSON on the way out and nothing else reads them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Query:
+    """Filters of `GET /__mock/journal`; each given one must hold. `path` is a glob."""
+
+    account: str | None = None
+    request_id: str | None = None
+    path: str | None = None
+    method: str | None = None
+    status: int | None = None
+    since: float | None = None
+    until: float | None = None
+    limit: int | None = None
+
+    def keeps(self, e: dict[str, Any]) -> bool:
+        if self.account is not None and e.get("account") != self.account:
+            return False
+        if self.request_id is not None and e.get("request_id") != self.request_id:
+            return False
+        if self.path is not None and not fnmatch.fnmatchcase(e["path"], self.path):
+            return False
+        if self.method is not None and e["method"] != self.method.upper():
+            return False
+        if self.status is not None and e.get("status") != self.status:
+            return False
+        if self.since is not None and e["time"] < self.since:
+            return False
+        return self.until is None or e["time"] < self.until
+
+
+@dataclass
+class Journal:
+    """Entries in arrival order, numbered by `seq` (which keeps counting across clears)."""
+
+    max_entries: int
+    _entries: deque[dict[str, Any]] = field(init=False)
+    _seq: int = 0
+
+    def __post_init__(self) -> None:
+        self._entries = deque(maxlen=self.max_entries)
+
+    def record(self, entry: dict[str, Any]) -> dict[str, Any]:
+        self._seq += 1
+        entry["seq"] = self._seq
+        self._entries.append(entry)
+        return entry
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def query(self, q: Query) -> list[dict[str, Any]]:
+        """Matching entries, oldest first; with `limit`, the latest `limit` of them."""
+        out = [e for e in self._entries if q.keeps(e)]
+        return out[-q.limit :] if q.limit else out
+
+    def clear(self, account: str | None = None) -> int:
+        """Forget every entry, or one account's; answers how many went."""
+        before = len(self._entries)
+        if account is None:
+            self._entries.clear()
+        else:
+            kept = [e for e in self._entries if e.get("account") != account]
+            self._entries = deque(kept, maxlen=self.max_entries)
+        return before - len(self._entries)
