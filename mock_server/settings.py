@@ -81,5 +81,27 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest image fetched.")
     fetch_timeout_s: float = Field(10.0, gt=0, description="Time-out of one image fetch.")
 
+    # --- simulation controls (faults, limits, billing, journal) -----------------------------------
+    config_file: Path | None = Field(
+        None, description="YAML file whose `faults:` and `accounts:` sections are loaded at start-up."
+    )
+    rate_limit_rps: float | None = Field(
+        None, gt=0, description="Requests per second per account (token bucket); none published (guess: off)."
+    )
+    rate_limit_burst: int = Field(10, ge=1, description="Token bucket size: requests an account may burst.")
+    max_concurrent_jobs: int | None = Field(
+        None, ge=1, description="Queued plus running jobs per account before submit answers 429 (guess: off)."
+    )
+    default_balance_usd: float | None = Field(
+        None, ge=0, description="Starting balance of every account in USD; none means unlimited."
+    )
+    journal_max_entries: int = Field(10_000, ge=1, description="Requests kept in the journal; oldest go first.")
+    journal_body_max_bytes: int = Field(
+        16 * 1024, ge=0, description="Request and response bodies larger than this are not kept in the journal."
+    )
+    max_fault_latency_s: float = Field(
+        30.0, ge=0, description="Cap on the wall-clock delay one fault adds to one request."
+    )
+
     # --- admin ---------------------------------------------------------------------------------
     admin_token: str | None = Field(None, description="If set, /__mock/ needs `Authorization: Bearer <this>`.")
