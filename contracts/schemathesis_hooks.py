@@ -44,5 +44,9 @@ def fit_multi_prompt(body: Any) -> Any:
 
 
 @schemathesis.hook
-def map_body(context: schemathesis.HookContext, body: Any) -> Any:
-    return fit_multi_prompt(body)
+def map_case(context: schemathesis.HookContext, case: Any) -> Any:
+    """Applied to every generated case, whichever phase made it (examples, coverage, fuzzing, stateful)."""
+    body = getattr(case, "body", None)
+    if isinstance(body, dict):
+        case.body = fit_multi_prompt(body)
+    return case

@@ -23,11 +23,15 @@ from mock_server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+# A token allowlist, so that schemathesis' `ignored_auth` check sees made-up tokens refused.
+TOKEN = "schemathesis"
 
 
 def run_schemathesis(origin: str, report: Path, max_examples: int = 25) -> subprocess.CompletedProcess[str]:
     cmd = [
         str(BIN / "st"),
+        "--config-file",
+        str(ROOT / "schemathesis.toml"),
         "run",
         f"{origin}/openapi.json",
         "--checks",
@@ -35,7 +39,7 @@ def run_schemathesis(origin: str, report: Path, max_examples: int = 25) -> subpr
         "--phases",
         "examples,coverage,fuzzing,stateful",
         "--header",
-        "Authorization: Bearer schemathesis",
+        f"Authorization: Bearer {TOKEN}",
         "--max-examples",
         str(max_examples),
         "--seed",
@@ -52,7 +56,8 @@ def run_schemathesis(origin: str, report: Path, max_examples: int = 25) -> subpr
         "--report-junit-path",
         str(report),
     ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "contracts.schemathesis_hooks"}
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=report.parent, env=env)
 
 
 def assert_clean(proc: subprocess.CompletedProcess[str]) -> None:
@@ -62,7 +67,7 @@ def assert_clean(proc: subprocess.CompletedProcess[str]) -> None:
 
 
 def test_schemathesis_finds_nothing_against_the_app_in_process(tmp_path: Path) -> None:
-    settings = Settings(clock="real", speed=2000, cache_dir=tmp_path / "media", queue_wait_s=1)
+    settings = Settings(clock="real", speed=2000, cache_dir=tmp_path / "media", queue_wait_s=1, tokens=[TOKEN])
     with LiveServer(create_app(settings)) as server:
         assert_clean(run_schemathesis(server.origin, tmp_path / "junit.xml"))
 
@@ -75,7 +80,7 @@ def free_port() -> int:
 
 def test_schemathesis_finds_nothing_against_kling_mock_serve(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "KLING_MOCK_CACHE_DIR": str(tmp_path / "media")}
+    env = {**os.environ, "KLING_MOCK_CACHE_DIR": str(tmp_path / "media"), "KLING_MOCK_TOKENS": f'["{TOKEN}"]'}
     server = subprocess.Popen(
         [str(BIN / "kling-mock"), "serve", "--port", str(port), "--speed", "2000", "--seed", "3"],
         env=env,
