@@ -15,12 +15,17 @@ from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from . import errors
+from .accounts import Accounts
 from .clock import make_clock
+from .config import load_controls
 from .contract import Contract, load_spec
+from .faults import FaultBook
 from .http import error_response
 from .jobs import JobService, timing_from
+from .journal import Journal
 from .media import MediaCache
-from .routes import admin, docs, files, models, requests
+from .middleware import ControlsMiddleware
+from .routes import admin, controls, docs, files, models, requests
 from .runtime import Runtime
 from .settings import Settings
 from .store import MemoryStore
@@ -39,7 +44,12 @@ def build_runtime(settings: Settings) -> Runtime:
     store = MemoryStore(settings.slots_per_account)
     jobs = JobService(settings, contract, store, clock, timing_from(settings))
     media = MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers)
-    return Runtime(settings, clock, contract, store, jobs, media, dict(spec))
+    controls = load_controls(settings.config_file)
+    faults = FaultBook(settings.seed, config_rules=controls.faults)
+    faults.load_config(clock.now())
+    journal = Journal(settings.journal_max_entries)
+    accounts = Accounts(settings, jobs, controls.accounts)
+    return Runtime(settings, clock, contract, store, jobs, media, dict(spec), faults, journal, accounts)
 
 
 def _framework_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -78,7 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.exception("unexpected error", exc_info=exc)
         return error_response(errors.internal())
 
-    for router in (models.router, requests.router, files.router, admin.router, docs.router):
+    for router in (models.router, requests.router, files.router, admin.router, controls.router, docs.router):
         app.include_router(router)
+    app.add_middleware(ControlsMiddleware, runtime=rt)
     app.mount(docs.DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name="docs-static")
     return app

@@ -43,6 +43,8 @@ def load_config(path: Path | None) -> dict[str, Any]:
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Precedence: flags > `--set` > config file > environment > defaults."""
     values: dict[str, Any] = dict(load_config(args.config).get("settings") or {})
+    if args.config is not None:
+        values.setdefault("config_file", args.config)  # its faults: and accounts: are loaded by the app
     for item in args.set or []:
         key, sep, raw = item.partition("=")
         if not sep:
@@ -61,7 +63,13 @@ def serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     settings = settings_from_args(args)
-    app = create_app(settings)
+    from .config import ConfigError
+
+    try:
+        app = create_app(settings)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(
         f"kling-mock on http://{settings.host}:{settings.port}/v1  (clock={settings.clock}, "
         f"speed={settings.speed}, seed={settings.seed}); docs at /docs",

@@ -24,7 +24,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .lifecycle import FAILURE_REASONS
+from .jobs import Overrides
+from .lifecycle import FAILURE_REASONS, Job, Outcome
 
 Endpoint = Literal["submit", "status", "result", "cancel", "models", "model", "categories", "files"]
 Source = Literal["admin", "config", "header", "prompt"]
@@ -578,6 +579,36 @@ def request_rules(header: str | None, prompts: Sequence[str], now: float) -> lis
         rule = parse_compact(text, "prompt", ["body", "prompt", f"[[mock:...]] #{i + 1}"])
         out.append(ActiveRule(rule, rule.name or "prompt", "prompt", now))
     return out
+
+
+TAG_RULES = "fault_rules"
+TAG_NOT_FOUND_UNTIL = "not_found_until"
+
+
+def job_overrides(fault: JobFault, rules: str, now: float, base: Overrides | None = None) -> Overrides:
+    """What the job service must impose on a job a rule touched at submit; the rule's failure wins over
+    one decided otherwise (an unreadable start image)."""
+    base = base or Overrides()
+    outcome = base.outcome
+    if fault.fail_at is not None:
+        outcome = Outcome(False, fault.error, fault.error_message, fault.fail_at)
+    tags = {**base.tags, TAG_RULES: rules}
+    if fault.not_found_for > 0:
+        tags[TAG_NOT_FOUND_UNTIL] = repr(now + fault.not_found_for)
+    return Overrides(outcome=outcome, run_factor=base.run_factor * fault.run_factor,
+                     stuck=base.stuck or fault.stuck, tags=tags)
+
+
+def hidden(job: Job, now: float) -> bool:
+    """The quirk of a request that answers 404 for a moment right after its submit."""
+    until = job.tags.get(TAG_NOT_FOUND_UNTIL)
+    return until is not None and now < float(until)
+
+
+def job_decision_headers(job: Job) -> dict[str, str]:
+    """Status and result of a job a rule shaped name that rule, as every touched response does."""
+    rules = job.tags.get(TAG_RULES)
+    return {"X-Mock-Decision": rules} if rules else {}
 
 
 def cdn_page(status: int) -> bytes:

@@ -11,9 +11,12 @@ from typing import Any
 
 from starlette.requests import Request
 
+from .accounts import Accounts
 from .clock import Clock
 from .contract import Contract
+from .faults import FaultBook
 from .jobs import JobService
+from .journal import Journal
 from .media import MediaCache
 from .settings import Settings
 from .store import JobStore
@@ -28,6 +31,9 @@ class Runtime:
     jobs: JobService
     media: MediaCache
     openapi: dict[str, Any]
+    faults: FaultBook
+    journal: Journal
+    accounts: Accounts
 
 
 def runtime(request: Request) -> Runtime:

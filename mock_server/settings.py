@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     default_balance_usd: float | None = Field(
         None, ge=0, description="Starting balance of every account in USD; none means unlimited."
     )
+    balance_holds_pending: bool = Field(
+        True, description="A submit must fit the balance minus the price of unfinished jobs (guess); off: the balance."
+    )
     journal_max_entries: int = Field(10_000, ge=1, description="Requests kept in the journal; oldest go first.")
     journal_body_max_bytes: int = Field(
         16 * 1024, ge=0, description="Request and response bodies larger than this are not kept in the journal."

@@ -10,8 +10,10 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from .. import bodies, errors
+from ..faults import job_overrides
 from ..http import base_url, bearer_token, json, json_body
 from ..media_inputs import prepare_backdrop
+from ..middleware import job_fault_of
 from ..runtime import runtime
 
 router = APIRouter()
@@ -59,6 +61,11 @@ async def submit(request: Request, model_id: str) -> Response:
     account = bearer_token(request, rt.settings)
     rt.jobs.model(model_id)
     inputs = rt.jobs.validate(model_id, await json_body(request, rt.settings.max_body_bytes))
+    rt.accounts.admit(account, rt.jobs.model(model_id), inputs)  # 400002 if it cannot pay, 429 if no room
     backdrop, overrides = await prepare_backdrop(inputs, rt.settings)
+    fault = job_fault_of(request.scope)
+    if fault is not None:
+        overrides = job_overrides(*fault, rt.clock.now(), overrides)
     job = rt.jobs.submit(account, model_id, inputs, overrides=overrides, backdrop=backdrop)
+    rt.accounts.admitted(account, job.request_id)
     return json(bodies.submit_body(bodies.Urls(base_url(request, rt.settings), job.request_id)))

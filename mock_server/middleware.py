@@ -1,0 +1,418 @@
+"""The controls' HTTP glue: one pure ASGI middleware around `/v1` and `/files`.
+
+For each request it (1) asks the fault rules for a decision, (2) applies the request-level effects (wait,
+answer an error, drop the connection, dribble or cut the body), (3) counts the request against the
+account's rate limit, (4) hands job-stage effects to the submit route through the ASGI scope, and
+(5) records the exchange in the journal. It is pure ASGI, not `BaseHTTPMiddleware`, because that one
+buffers streamed bodies, and dribbling or cutting a body must happen on the wire.
+
+Latency and dribble delays are *wall* seconds (`asyncio.sleep`), capped by `max_fault_latency_s`: they
+exist to exercise a client's time-outs, which run on wall time whatever the mock's clock does. Keep them
+small in tests.
+
+Dropping a connection needs the socket, which ASGI does not expose. Under uvicorn the server's transport
+is reachable from its `receive` callable, and the mock closes it (FIN) or aborts it with SO_LINGER 0
+(RST). Under any other server (or starlette's TestClient) the middleware raises `ConnectionDropped`
+instead, which that server turns into a broken exchange.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import socket
+import struct
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+
+from . import errors, faults
+from .bodies import iso
+from .clock import monotonic_now, wall_now
+from .contract import SUBMIT_PREFIX
+from .runtime import Runtime
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+JOB_FAULT_KEY = "kling_mock.job_fault"
+DECISION_HEADER = "x-mock-decision"
+FAULT_HEADER = b"x-mock-fault"
+RATE_LIMIT_DECISION = "rate-limit"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+class ConnectionDropped(Exception):
+    """A fault dropped the connection where the server's socket could not be reached."""
+
+
+def job_fault_of(scope: Scope) -> tuple[faults.JobFault, str] | None:
+    """The job-stage effects the controls decided for this submit, and the names of their rules."""
+    found: tuple[faults.JobFault, str] | None = scope.get(JOB_FAULT_KEY)
+    return found
+
+
+class _Stop(Exception):
+    """Internal: the response was cut on purpose; unwind the app without an error."""
+
+
+# --- reading the request ------------------------------------------------------------------------
+
+
+def observed(path: str) -> bool:
+    """The journal and the fault rules cover the API and its files, never the controls themselves."""
+    return path.startswith(("/v1/", "/files/")) or path == "/v1"
+
+
+def endpoint_of(method: str, path: str) -> tuple[str | None, str | None, str | None]:
+    """(endpoint name, request id, model id) read off the path alone."""
+    if path.startswith("/files/"):
+        name = path[len("/files/") :]
+        return "files", name.removesuffix(".mp4"), None
+    if path == "/v1/models":
+        return "models", None, None
+    if path == "/v1/models/categories":
+        return "categories", None, None
+    if path.startswith(SUBMIT_PREFIX):
+        model_id = path[len(SUBMIT_PREFIX) :]
+        return ("submit" if method == "POST" else "model"), None, model_id
+    parts = path.split("/")
+    if len(parts) == 5 and parts[1:3] == ["v1", "requests"] and parts[4] in ("status", "result", "cancel"):
+        return parts[4], parts[3], None
+    return None, None, None
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key.lower() == name:
+            text: str = value.decode("latin-1")
+            return text
+    return None
+
+
+def bearer(scope: Scope) -> str | None:
+    """The account a request claims, read leniently (the route itself refuses bad tokens)."""
+    value = header(scope, b"authorization")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
+        return None
+    return token
+
+
+async def buffer_body(receive: Receive, cap: int) -> tuple[bytes | None, Receive]:
+    """Read the request body up to `cap` bytes, and a `receive` that replays it to the app.
+
+    Past the cap the body is not kept (None) and the rest streams through untouched, so the route's own
+    413 still applies and a huge body costs this middleware nothing.
+    """
+    messages: list[Message] = []
+    size, more = 0, True
+    while more and size <= cap:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        size += len(message.get("body", b""))
+        more = bool(message.get("more_body", False))
+    whole = not more and size <= cap
+    data = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request") if whole else None
+
+    async def replay() -> Message:
+        if messages:
+            return messages.pop(0)
+        return await receive()
+
+    return data, replay
+
+
+def _json_or_text(data: bytes | None, limit: int) -> Any:
+    if data is None or len(data) > limit:
+        return None
+    if not data:
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+# --- cutting the connection -----------------------------------------------------------------------
+
+
+async def sever(receive: Receive, reset: bool) -> None:
+    """Close the client's connection now, with FIN (`reset=False`) or RST (`reset=True`)."""
+    cycle = getattr(receive, "__self__", None)
+    transport = getattr(cycle, "transport", None)
+    if transport is None or not hasattr(transport, "abort"):
+        raise ConnectionDropped("connection reset by fault" if reset else "connection closed by fault")
+    if reset:
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):  # the socket may already be gone; aborting is still right
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+    else:
+        transport.close()
+    # Let the server notice the loss, so it neither answers 500 nor logs a half-finished response.
+    for _ in range(20):
+        if getattr(cycle, "disconnected", True):
+            break
+        await asyncio.sleep(0)
+
+
+# --- the middleware -------------------------------------------------------------------------------
+
+
+class ControlsMiddleware:
+    def __init__(self, app: ASGIApp, runtime: Runtime) -> None:
+        self.app = app
+        self.rt = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not observed(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        exchange = Exchange(self.rt, scope, receive, send)
+        await exchange.run(self.app)
+
+
+class Exchange:
+    """One request through the controls, and its journal entry."""
+
+    def __init__(self, rt: Runtime, scope: Scope, receive: Receive, send: Send) -> None:
+        self.rt, self.scope, self.receive, self.send = rt, scope, receive, send
+        self.started = monotonic_now()
+        self.now = rt.clock.now()
+        self.method: str = scope["method"]
+        self.path: str = scope["path"]
+        endpoint, request_id, model = endpoint_of(self.method, self.path)
+        self.endpoint, self.request_id = endpoint, request_id
+        account = bearer(scope) if self.path.startswith("/v1") else None
+        job = rt.store.get(request_id) if request_id else None
+        if job is not None:
+            model = job.model_id
+            if endpoint == "files":
+                account = job.account  # files need no token: attribute them to the job's owner
+        self.account, self.model = account, model
+        self.status: int | None = None
+        self.decision: str | None = None
+        self.retry_after: str | None = None
+        self.response_type = b""
+        self.response_chunks: list[bytes] = []
+        self.response_size = 0
+        self.outcome = "answered"
+        self.request_body: bytes | None = None
+
+    # -- the flow ----------------------------------------------------------------------------------
+
+    async def run(self, app: ASGIApp) -> None:
+        rt = self.rt
+        try:
+            receive = self.receive
+            if self.method in BODY_METHODS:
+                self.request_body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes)
+            try:
+                extra = faults.request_rules(header(self.scope, FAULT_HEADER), self._prompts(), self.now)
+            except faults.FaultRuleError as exc:
+                await self.answer_error(errors.validation_error(exc.detail))
+                return
+            facts = faults.Facts(self.method, self.path, self.endpoint, self.account, self.model, self.request_id)
+            decision = rt.faults.decide(facts, self.now, extra)
+            if decision is not None:
+                self.decision = decision.header
+                await self.apply_latency(decision)
+                if await self.apply_answer(decision):
+                    return
+                job_fault = decision.job_fault()
+                if job_fault is not None and self.endpoint == "submit":
+                    self.scope[JOB_FAULT_KEY] = (job_fault, self.decision)
+            if self.account is not None and self.path.startswith("/v1"):
+                refused = rt.accounts.take_request(self.account)
+                if refused is not None:
+                    self.decision = ", ".join(x for x in (self.decision, RATE_LIMIT_DECISION) if x)
+                    await self.answer_error(refused)
+                    return
+            await app(self.scope, receive, self.wrap_send(decision))
+        except _Stop:
+            pass
+        except ConnectionDropped:
+            raise
+        except Exception:
+            if self.status is None:
+                self.status = 500
+            raise
+        finally:
+            self.record()
+
+    def _prompts(self) -> list[str]:
+        if self.endpoint != "submit" or self.request_body is None:
+            return []
+        try:
+            body = orjson.loads(self.request_body)
+        except orjson.JSONDecodeError:
+            return []
+        return faults.prompt_tokens(body)
+
+    async def apply_latency(self, decision: faults.Decision) -> None:
+        delay = min(decision.latency_s, self.rt.settings.max_fault_latency_s)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def apply_answer(self, decision: faults.Decision) -> bool:
+        """Drop the connection or answer an error, as the earliest fired rule that does either says;
+        True if the app must not run."""
+        effect = next((f.effect for f in decision.fired if f.effect.drop or f.effect.answers_error), None)
+        if effect is None:
+            return False
+        if effect.drop is not None:
+            self.outcome = "reset" if effect.drop == "reset" else "dropped"
+            await sever(self.receive, effect.drop == "reset")
+            return True
+        await self.answer_fault(effect)
+        return True
+
+    async def answer_fault(self, effect: faults.Effect) -> None:
+        """The rule's error, in the API's body (or a CDN's HTML page, or with HTTP 200: the quirk)."""
+        status = effect.error_status()
+        headers: dict[str, str] = {}
+        if effect.retry_after is not None:
+            headers["Retry-After"] = str(math.ceil(effect.retry_after))
+        html = effect.html if effect.html is not None else status in (502, 504) and not effect.as_200
+        if html:
+            await self.respond(status, faults.cdn_page(status), "text/html; charset=utf-8", headers)
+            return
+        err = errors.for_status(status, effect.message)
+        body = {"error_code": effect.error_code or err.error_code, "error_message": err.message}
+        await self.respond(200 if effect.as_200 else status, orjson.dumps(body), "application/json", headers)
+
+    async def answer_error(self, exc: errors.ApiError) -> None:
+        await self.respond(exc.status, orjson.dumps(exc.body()), "application/json", exc.headers)
+
+    async def respond(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
+        raw = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+        raw += [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()]
+        send = self.wrap_send(None)
+        await send({"type": "http.response.start", "status": status, "headers": raw})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+    # -- the response on its way out ---------------------------------------------------------------
+
+    def wrap_send(self, decision: faults.Decision | None) -> Send:
+        dribble = decision.first_with("dribble") if decision else None
+        cutting = decision.first_with("truncate") if decision else None
+        state: dict[str, Any] = {"cut": None, "sent": 0, "done": False}
+
+        async def send(message: Message) -> None:
+            if state["done"]:
+                raise _Stop
+            if message["type"] == "http.response.start":
+                message = self.on_start(message, cutting, state)
+                await self.send(message)
+                return
+            if message["type"] != "http.response.body":
+                await self.send(message)
+                return
+            body: bytes = message.get("body", b"")
+            more = bool(message.get("more_body", False))
+            self.capture(body)
+            cut = state["cut"]
+            if cut is not None and state["sent"] + len(body) >= cut:
+                body = body[: cut - state["sent"]]
+                state["done"] = True
+                assert cutting is not None and cutting.truncate is not None
+                if cutting.truncate_mode == "short":
+                    await self.write(body, False, dribble)
+                    self.outcome = "truncated"
+                    raise _Stop
+                await self.write(body, True, dribble)
+                self.outcome = "truncated"
+                await sever(self.receive, False)
+                raise _Stop
+            state["sent"] += len(body)
+            await self.write(body, more, dribble)
+
+        return send
+
+    def on_start(self, message: Message, cutting: faults.Effect | None, state: dict[str, Any]) -> Message:
+        headers = list(message.get("headers", []))
+        self.status = int(message["status"])
+        existing = next((v.decode("latin-1") for k, v in headers if k.lower() == b"x-mock-decision"), None)
+        if self.decision and existing is None:
+            headers.append((b"x-mock-decision", self.decision.encode("latin-1")))
+        elif existing is not None:
+            self.decision = ", ".join(x for x in (self.decision, existing) if x)
+        for k, v in headers:
+            key = k.lower()
+            if key == b"retry-after":
+                self.retry_after = v.decode("latin-1")
+            elif key == b"content-type":
+                self.response_type = v
+        if cutting is not None and cutting.truncate is not None and self.method != "HEAD":
+            length = next((int(v) for k, v in headers if k.lower() == b"content-length"), None)
+            if length is not None:
+                state["cut"] = int(length * cutting.truncate)
+                if cutting.truncate_mode == "short":
+                    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+                    headers.append((b"content-length", str(state["cut"]).encode()))
+        return {**message, "headers": headers}
+
+    async def write(self, body: bytes, more: bool, dribble: faults.Effect | None) -> None:
+        """Send a body part, in small delayed pieces when a rule dribbles it."""
+        spec = dribble.dribble if dribble is not None else None
+        if spec is None or len(body) <= spec.chunk:
+            await self.send({"type": "http.response.body", "body": body, "more_body": more})
+            if spec is not None and more:
+                await asyncio.sleep(spec.delay)
+            return
+        for i in range(0, len(body), spec.chunk):
+            piece = body[i : i + spec.chunk]
+            last = i + spec.chunk >= len(body)
+            await self.send({"type": "http.response.body", "body": piece, "more_body": more or not last})
+            if not last or more:
+                await asyncio.sleep(spec.delay)
+
+    def capture(self, body: bytes) -> None:
+        """Keep small JSON answers for the journal (status words, request ids); never media."""
+        limit = self.rt.settings.journal_body_max_bytes
+        self.response_size += len(body)
+        if b"json" in self.response_type and self.response_size <= limit:
+            self.response_chunks.append(body)
+
+    # -- the journal -------------------------------------------------------------------------------
+
+    def record(self) -> None:
+        limit = self.rt.settings.journal_body_max_bytes
+        response = None
+        if self.response_chunks and self.response_size <= limit:
+            response = _json_or_text(b"".join(self.response_chunks), limit)
+        request_id = self.request_id
+        if self.endpoint == "submit" and isinstance(response, dict) and isinstance(response.get("request_id"), str):
+            request_id = response["request_id"]
+        query = self.scope.get("query_string", b"").decode("latin-1")
+        self.rt.journal.record({
+            "time": self.now,
+            "time_iso": iso(self.now),
+            "wall_time": wall_now(),
+            "account": self.account,
+            "method": self.method,
+            "path": self.path,
+            "query": query,
+            "endpoint": self.endpoint,
+            "request_id": request_id,
+            "model_id": self.model,
+            "body": _json_or_text(self.request_body, limit),
+            "status": self.status,
+            "outcome": self.outcome,
+            "latency_ms": round((monotonic_now() - self.started) * 1000.0, 3),
+            "decision": self.decision,
+            "retry_after": self.retry_after,
+            "response": response,
+        })
