@@ -19,8 +19,20 @@ from ._models import (
 # OTHER HARNESS EXPORTS: import `inspect_mp4` and the strategies here, and add their names to the
 # second part of `__all__` below.
 # ---------------------------------------------------------------------------------------------
+from .admin import AccountView, AdminClient
+from .behaviour import (
+    JournalEntry,
+    assert_backs_off_after_5xx,
+    assert_called,
+    assert_cancelled_on_abort,
+    assert_downloaded_once,
+    assert_honours_retry_after,
+    assert_poll_rate,
+    assert_stops_polling_at_terminal,
+    calls,
+)
 
-__all__ = [
+__all__ = [  # noqa: RUF022 (two parts: the client, then the other harness exports)
     "DEFAULT_BASE_URL",
     "ApiError",
     "AsyncClient",
@@ -36,4 +48,15 @@ __all__ = [
     "TransportError",
     "WaitTimeout",
     # OTHER HARNESS EXPORTS: names go here.
+    "AccountView",
+    "AdminClient",
+    "JournalEntry",
+    "assert_backs_off_after_5xx",
+    "assert_called",
+    "assert_cancelled_on_abort",
+    "assert_downloaded_once",
+    "assert_honours_retry_after",
+    "assert_poll_rate",
+    "assert_stops_polling_at_terminal",
+    "calls",
 ]
