@@ -36,7 +36,7 @@ bench-deps:
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check mock_server contracts tests bench
+	$(BIN)/ruff check .
 	$(BIN)/mypy mock_server contracts
 
 unit: $(STAMP)
