@@ -3,7 +3,7 @@
 Files are named `<spec key>.mp4` in one directory, so a restart finds and reuses them, and the key doubles
 as the ETag. Renders run in a thread pool: the encoder and the muxer release the GIL while they work
 (measured: a 4K render in a thread delays a 1 ms asyncio timer by under 10 ms), throughput matched a
-process pool, and threads share the in-memory GOP memo and need no pickling, spawn start-up or
+process pool, and threads share the in-memory memo of encoded parts and need no pickling, spawn start-up or
 `__main__` guard.
 """
 
@@ -17,7 +17,7 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .memo import GopMemo
+from .memo import MediaMemo
 from .render import render_to_file
 from .spec import RenderSpec
 
@@ -44,7 +44,7 @@ class MediaCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         self.max_bytes = max_bytes
         self.renders = 0
-        self.memo = GopMemo(memo_bytes)
+        self.memo = MediaMemo(memo_bytes)
         self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="media-render")
         self._inflight: dict[str, asyncio.Task[Path]] = {}
         self._entries: OrderedDict[str, int] = OrderedDict()  # key -> size, oldest use first
@@ -107,7 +107,7 @@ class MediaCache:
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            render_to_file(spec, tmp, gops=self.memo)
+            render_to_file(spec, tmp, memo=self.memo)
             size = tmp.stat().st_size
             os.replace(tmp, path)
         except BaseException:

@@ -19,9 +19,10 @@ from .frames import ShotFrames, ShotLook
 # Thread count changes the bytes (each count gives a different but stable stream); 2 was fastest on the
 # 2-core machines this runs on. Pinned so files are byte-identical across runs and processes.
 X264_THREADS = 2
-# Text stays crisp at 26. The QP floor at the same value stops x264 from spending the P-frames of the
-# still picture on refining it (they shrink from ~5 KB to ~150 bytes; the GOP from 92 to 41 KB at 1080p).
-CRF = 26
+# Constant quantiser: text stays crisp at 26 (x264 gives the IDR frame a few steps finer). Unlike CRF it
+# does not spend the P-frames of a still picture on refining it (they stay at ~150 bytes instead of ~5 KB),
+# and skipping rate control makes the GOP 15-25 % faster to encode.
+QP = 26
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,9 @@ def _encoder(look: ShotLook) -> av.VideoCodecContext:
     codec.thread_count = X264_THREADS
     codec.options = {
         "preset": "ultrafast",
-        "crf": str(CRF),
+        "qp": str(QP),
         "x264-params": (
-            f"keyint={look.fps}:min-keyint={look.fps}:scenecut=0:bframes=0:qpmin={CRF}"
+            f"keyint={look.fps}:min-keyint={look.fps}:scenecut=0:bframes=0"
             ":colorprim=bt709:transfer=bt709:colormatrix=bt709"
         ),
     }

@@ -1,7 +1,7 @@
 """Mux a clip: each shot's GOP repeated once per second with shifted timestamps, plus the soundtrack.
 
 Pure and blocking: the same spec gives the same bytes on every run and in every process, because the
-x264 thread count is pinned, the container and the AAC encoder run in bitexact mode (no version strings),
+x264 thread count is pinned, the container and the encoders run in bitexact mode (no version strings),
 and no creation time is written.
 """
 
@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 
 import av
-import numpy as np
 
-from .audio import SAMPLE_RATE, soundtrack
+from .aac import AudioPacket, NoteUnit, assemble, configure, encode_note
+from .audio import SAMPLE_RATE
 from .encode import EncodedGop, encode_gop
 from .fingerprint import fingerprint_hash
-from .frames import ShotLook, shot_looks
-from .spec import RenderSpec
+from .frames import shot_looks
+from .memo import MediaMemo
+from .spec import ENGINE_VERSION, RenderSpec
 
-GopSource = Callable[[ShotLook], EncodedGop]
-
-_AAC_FRAME = 1024  # samples per AAC frame
-_AAC_BITRATE = 96_000
 # Video timescale: a multiple of the frame rate (as FFmpeg picks), so frame times are exact.
 _VIDEO_TICKS_PER_FRAME = 512
 
@@ -38,33 +35,45 @@ def render_mp4(spec: RenderSpec) -> bytes:
         return path.read_bytes()
 
 
-def render_to_file(spec: RenderSpec, path: Path, gops: GopSource = encode_gop) -> None:
+def render_to_file(spec: RenderSpec, path: Path, memo: MediaMemo | None = None) -> None:
     """Write the clip to `path` (which must be a real file: `+faststart` rewrites the file at the end to
     put the index first, so a browser can start playing before the download finishes).
 
-    `gops` supplies each shot's encoded second; a caller with a memo passes a lookup that encodes only
-    what it has not seen.
+    With a memo, GOPs and notes seen before are reused instead of encoded: same bytes, less work.
     """
-    encoded = [gops(look) for look in shot_looks(spec)]
+    looks = shot_looks(spec)
+    if memo is None:
+        gops = [encode_gop(look) for look in looks]
+    else:
+        gops = [memo.get(f"gop:{look.key()}", partial(encode_gop, look)) for look in looks]
+    sound: list[AudioPacket] = []
+    if spec.sound:
+        fingerprint = fingerprint_hash(spec.request_id, spec.seed)
+        durations = tuple(shot.duration_s for shot in spec.shots)
+        if memo is None:
+            sound = assemble(fingerprint, durations)
+        else:
+            def note(semitones: int) -> NoteUnit:
+                return memo.get(f"note:{ENGINE_VERSION}:{semitones}", partial(encode_note, semitones))
+
+            sound = assemble(fingerprint, durations, note)
     with av.open(
         os.fspath(path),
         mode="w",
         format="mp4",
         container_options={"movflags": "+faststart", "fflags": "+bitexact"},
     ) as container:
+        # Every stream must exist before the first packet is muxed (that writes the header).
         video = container.add_mux_stream("h264", rate=spec.fps, width=spec.width, height=spec.height)
         video.time_base = Fraction(1, spec.fps * _VIDEO_TICKS_PER_FRAME)
         audio = None
         if spec.sound:
+            # An encoder that never encodes: it supplies the AudioSpecificConfig the packets were made for.
             audio = container.add_stream("aac", rate=SAMPLE_RATE)
-            audio.layout = "mono"
-            audio.format = "fltp"
-            audio.bit_rate = _AAC_BITRATE
-            audio.codec_context.options = {"flags": "+bitexact"}
-        _mux_video(container, video, spec, encoded)
+            configure(audio.codec_context)
+        _mux_video(container, video, spec, gops)
         if audio is not None:
-            samples = soundtrack(fingerprint_hash(spec.request_id, spec.seed), tuple(s.duration_s for s in spec.shots))
-            _mux_audio(container, audio, samples)
+            _mux_audio(container, audio, sound)
 
 
 def _mux_video(
@@ -88,15 +97,14 @@ def _mux_video(
             second += 1
 
 
-def _mux_audio(container: av.container.OutputContainer, stream: av.audio.AudioStream, samples: np.ndarray) -> None:
-    """Encode the soundtrack per request (cached AAC packets would overshoot the length by up to a frame);
-    the last frame is short, and the muxer's edit list trims the encoder's priming samples."""
+def _mux_audio(container: av.container.OutputContainer, stream: av.audio.AudioStream, sound: list[AudioPacket]) -> None:
     time_base = Fraction(1, SAMPLE_RATE)
-    for start in range(0, len(samples), _AAC_FRAME):
-        chunk = samples[start : start + _AAC_FRAME]
-        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="fltp", layout="mono")
-        frame.sample_rate = SAMPLE_RATE
-        frame.pts = start
-        frame.time_base = time_base
-        container.mux(stream.encode(frame))
-    container.mux(stream.encode(None))
+    for item in sound:
+        packet = av.Packet(item.data)
+        packet.stream = stream
+        packet.time_base = time_base
+        packet.pts = item.pts
+        packet.dts = item.pts
+        packet.duration = item.duration
+        packet.is_keyframe = True
+        container.mux_one(packet)

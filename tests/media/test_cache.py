@@ -156,6 +156,7 @@ def test_memo_makes_a_re_render_only_a_mux(tmp_path: Path) -> None:
         path.unlink()
         _run(cache.get(spec))
         assert path.read_bytes() == first
-        assert (cache.memo.misses, cache.memo.hits) == (2, 2)
+        misses = cache.memo.misses
+        assert misses > 2 and cache.memo.hits == misses  # every GOP and note came from memory the second time
     finally:
         cache.close()

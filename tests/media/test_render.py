@@ -25,7 +25,8 @@ from mock_server.media import (
     render_mp4,
     render_to_file,
 )
-from mock_server.media.memo import GopMemo
+from mock_server.media.audio import AAC_FRAME, note_schedule, soundtrack
+from mock_server.media.memo import MediaMemo
 
 from .conftest import FIXTURE_IMAGES, REPO, make_spec
 
@@ -93,14 +94,26 @@ def _peak_hz(samples: np.ndarray) -> float:
     return float(np.argmax(spectrum) * 48_000 / len(samples))
 
 
+def test_audio_decodes_to_the_designed_tone_pattern(render_file: Render) -> None:
+    """The AAC track is assembled from separately encoded notes: it must still decode to the soundtrack."""
+    spec = make_spec(durations=(2, 1), sound=True)
+    decoded = _decoded_audio(render_file(spec))
+    expected = soundtrack(fingerprint_hash(spec.request_id, spec.seed), (2, 1))
+    assert abs(len(decoded) - len(expected)) <= 1024
+    n = min(len(decoded), len(expected))
+    noise = np.mean((decoded[:n] - expected[:n]) ** 2)
+    assert 10 * np.log10(np.mean(expected**2) / noise) > 30  # dB: only AAC's quantisation noise
+
+
 def test_audio_is_an_audible_tone_that_changes_with_the_shot(render_file: Render) -> None:
-    samples = _decoded_audio(render_file(make_spec(durations=(1, 1), sound=True)))
-    assert abs(len(samples) - 2 * 48_000) <= 1024
-    first_note = slice(1_000, 8_000)  # inside the first 0.18 s note of each second
-    shot0 = samples[first_note]
-    shot1 = samples[48_000 + 1_000 : 48_000 + 8_000]
-    assert np.sqrt(np.mean(shot0**2)) > 0.05 and np.sqrt(np.mean(shot1**2)) > 0.05
-    assert abs(_peak_hz(shot0) - _peak_hz(shot1)) > 10
+    spec = make_spec(durations=(1, 1), sound=True)
+    samples = _decoded_audio(render_file(spec))
+    starts: dict[int, int] = {}
+    for frame, _ in note_schedule(fingerprint_hash(spec.request_id, spec.seed), (1, 1)):
+        starts.setdefault(frame * AAC_FRAME // 48_000, frame * AAC_FRAME)  # first note of each second
+    notes = [samples[start + 500 : start + 7_500] for start in (starts[0], starts[1])]
+    assert all(np.sqrt(np.mean(note**2)) > 0.05 for note in notes)
+    assert abs(_peak_hz(notes[0]) - _peak_hz(notes[1])) > 10
 
 
 def test_shots_cut_exactly_on_their_second(render_file: Render) -> None:
@@ -210,12 +223,13 @@ def test_renders_in_separate_processes_are_byte_identical() -> None:
     assert [child.stdout.strip() for child in children] == [here, here]
 
 
-def test_rendering_from_the_gop_memo_gives_the_same_bytes(tmp_path: Path) -> None:
+def test_rendering_from_the_memo_gives_the_same_bytes(tmp_path: Path) -> None:
     spec = make_spec(durations=(2, 1), sound=True)
-    memo = GopMemo(max_bytes=2**24)
-    render_to_file(spec, tmp_path / "a.mp4", gops=memo)
-    render_to_file(spec, tmp_path / "b.mp4", gops=memo)
-    assert (memo.misses, memo.hits) == (2, 2)
+    memo = MediaMemo(max_bytes=2**24)
+    render_to_file(spec, tmp_path / "a.mp4", memo=memo)
+    render_to_file(spec, tmp_path / "b.mp4", memo=memo)
+    notes = len({s for _, s in note_schedule(fingerprint_hash(spec.request_id, spec.seed), (2, 1))})
+    assert (memo.misses, memo.hits) == (2 + notes, 2 + notes)  # each GOP and each distinct note encoded once
     assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes() == render_mp4(spec)
 
 

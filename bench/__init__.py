@@ -1,0 +1,1 @@
+"""Benchmarks, run with `make bench` (`python -m bench`). They print figures and never assert timings."""
