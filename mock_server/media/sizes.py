@@ -6,18 +6,21 @@ must have exactly these sizes so a client that checks resolution sees what the r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 # Long side 1920 (16:9 family) or short side 1080, as the real service's 1080p outputs.
-_BASE_SIZES: dict[str, tuple[int, int]] = {
+_BASE_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType({
     "16:9": (1920, 1080),
     "9:16": (1080, 1920),
     "1:1": (1080, 1080),
     "4:3": (1440, 1080),
     "3:4": (1080, 1440),
     "21:9": (2520, 1080),
-}
+})
 
 # How much each tier scales the base size; 4K doubles both sides.
-_TIER_SCALE: dict[str, int] = {"standard": 1, "pro": 1, "4k": 2}
+_TIER_SCALE: Mapping[str, int] = MappingProxyType({"standard": 1, "pro": 1, "4k": 2})
 
 TIERS: tuple[str, ...] = tuple(_TIER_SCALE)
 ASPECT_RATIOS: tuple[str, ...] = tuple(_BASE_SIZES)

@@ -39,5 +39,4 @@ def test_all_sizes_are_even_for_yuv420() -> None:
     for tier in TIERS:
         for ratio in ASPECT_RATIOS:
             width, height = frame_size(tier, ratio)
-            assert width % 16 == 0 or width % 8 == 0
             assert width % 2 == 0 and height % 2 == 0
