@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from . import media
+from . import api, media
 
 BENCHES: dict[str, Callable[[], None]] = {
     "media": media.main,
-    # Append further benches here, e.g. "http": http.main,
+    "api": api.main,
+    # Append further benches here.
 }
 
 
