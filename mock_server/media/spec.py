@@ -22,6 +22,7 @@ ENGINE_VERSION = f"kling-mock-media/1 av/{av.__version__}"
 MIN_WIDTH = 128
 MIN_HEIGHT = 72
 MAX_FPS = 120
+MAX_SHOTS = 255  # the fingerprint holds the shot index in one byte
 
 
 @dataclass(frozen=True)
@@ -60,8 +61,8 @@ class RenderSpec:
             raise ValueError(f"frame sides must be even for yuv420p, got {self.width}x{self.height}")
         if not 1 <= self.fps <= MAX_FPS:
             raise ValueError(f"fps must be within 1..{MAX_FPS}, got {self.fps}")
-        if not self.shots:
-            raise ValueError("a clip needs at least one shot")
+        if not 1 <= len(self.shots) <= MAX_SHOTS:
+            raise ValueError(f"a clip needs 1..{MAX_SHOTS} shots, got {len(self.shots)}")
         if not isinstance(self.shots, tuple):
             # A list would make the frozen spec unhashable and its key order-unsafe to mutate.
             raise TypeError("shots must be a tuple of Shot")

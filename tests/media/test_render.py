@@ -259,7 +259,10 @@ def test_key_changes_with_every_field() -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"width": 321}, {"height": 181}, {"width": 64}, {"fps": 0}, {"fps": 1000}, {"durations": ()}, {"request_id": ""}],
+    [
+        {"width": 321}, {"height": 181}, {"width": 64}, {"fps": 0}, {"fps": 1000}, {"durations": ()},
+        {"durations": (1,) * 256}, {"request_id": ""},
+    ],
 )
 def test_invalid_specs_are_refused(kwargs: dict[str, object]) -> None:
     with pytest.raises(ValueError):
