@@ -210,6 +210,7 @@ class Exchange:
         self.response_size = 0
         self.outcome = "answered"
         self.request_body: bytes | None = None
+        self.recorded = False
 
     # -- the flow ----------------------------------------------------------------------------------
 
@@ -274,6 +275,7 @@ class Exchange:
             return False
         if effect.drop is not None:
             self.outcome = "reset" if effect.drop == "reset" else "dropped"
+            self.record()
             await sever(self.receive, effect.drop == "reset")
             return True
         await self.answer_fault(effect)
@@ -328,12 +330,12 @@ class Exchange:
                 body = body[: cut - state["sent"]]
                 state["done"] = True
                 assert cutting is not None and cutting.truncate is not None
+                self.outcome = "truncated"
                 if cutting.truncate_mode == "short":
                     await self.write(body, False, dribble)
-                    self.outcome = "truncated"
                     raise _Stop
                 await self.write(body, True, dribble)
-                self.outcome = "truncated"
+                self.record()
                 await sever(self.receive, False)
                 raise _Stop
             state["sent"] += len(body)
@@ -368,6 +370,8 @@ class Exchange:
         """Send a body part, in small delayed pieces when a rule dribbles it."""
         spec = dribble.dribble if dribble is not None else None
         if spec is None or len(body) <= spec.chunk:
+            if not more:
+                self.record()
             await self.send({"type": "http.response.body", "body": body, "more_body": more})
             if spec is not None and more:
                 await asyncio.sleep(spec.delay)
@@ -375,6 +379,8 @@ class Exchange:
         for i in range(0, len(body), spec.chunk):
             piece = body[i : i + spec.chunk]
             last = i + spec.chunk >= len(body)
+            if last and not more:
+                self.record()
             await self.send({"type": "http.response.body", "body": piece, "more_body": more or not last})
             if not last or more:
                 await asyncio.sleep(spec.delay)
@@ -389,6 +395,11 @@ class Exchange:
     # -- the journal -------------------------------------------------------------------------------
 
     def record(self) -> None:
+        """Write the journal entry, once. Called just *before* the last bytes (or the drop) reach the client,
+        so a client that reads the journal right after its request already finds the entry."""
+        if self.recorded:
+            return
+        self.recorded = True
         limit = self.rt.settings.journal_body_max_bytes
         response = None
         if self.response_chunks and self.response_size <= limit:
