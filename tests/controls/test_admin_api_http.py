@@ -187,3 +187,18 @@ def test_the_rule_schema_in_the_document_accepts_the_issue_examples(api: Any) ->
                  {"effect": {"latency": 0.2}}):
         assert not list(validator.iter_errors(rule))
     assert list(validator.iter_errors({"effect": {"staus": 1}}))
+
+
+# --- the config file through the CLI ------------------------------------------------------------------------
+
+
+def test_serve_config_sets_the_settings_and_hands_the_file_to_the_app(tmp_path: Any, capsys: Any) -> None:
+    from mock_server.cli import build_parser, serve, settings_from_args
+
+    cfg = tmp_path / "mock.yaml"
+    cfg.write_text("settings: {seed: 9, clock: manual}\naccounts:\n  alice: {max_concurrent_jobs: 0}\n")
+    args = build_parser().parse_args(["serve", "--config", str(cfg), "--cache-dir", str(tmp_path / "c")])
+    settings = settings_from_args(args)
+    assert (settings.seed, settings.clock, settings.config_file) == (9, "manual", cfg)
+    assert serve(args) == 2  # max_concurrent_jobs must be >= 1: refused before the server starts
+    assert "accounts.alice.max_concurrent_jobs" in capsys.readouterr().err
