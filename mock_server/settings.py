@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     fps: int = Field(24, ge=1, le=60, description="Frame rate of rendered clips (guess: 24).")
     cache_dir: Path = Field(Path("cache/media"), description="Rendered MP4s, keyed by fingerprint.")
     cache_max_mb: int = Field(512, ge=1, description="Disk cap of the MP4 cache; least recently used goes first.")
-    render_workers: int = Field(2, ge=1, description="Processes/threads that render MP4s off the event loop.")
+    render_workers: int = Field(2, ge=1, description="Threads that render MP4s off the event loop (the encoder releases the GIL).")
     fetch_images: bool = Field(False, description="Fetch start/end image URLs (off: offline, no SSRF).")
     fetch_allow_hosts: list[str] = Field(default_factory=list, description="Hosts image fetching may reach.")
     fetch_max_bytes: int = Field(50 * 1024 * 1024, gt=0, description="Largest image fetched.")

@@ -25,12 +25,18 @@ async def video(request: Request, name: str) -> Response:
         raise errors.not_found(request_id)
     spec = render_spec(job, rt.jobs.model(job.model_id), rt.settings, rt.jobs.backdrops.get(request_id))
     path = await rt.media.get(spec)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:  # evicted by another render between `get` and here: render it again
+        path = await rt.media.get(spec)
+        stat = path.stat()
     response = FileResponse(
         path,
+        stat_result=stat,
         media_type="video/mp4",
         headers={"ETag": f'"{spec.key()}"', "Cache-Control": "public, max-age=604800, immutable"},
     )
-    check_range(response, request, path.stat().st_size)
+    check_range(response, request, stat.st_size)
     return response
 
 
