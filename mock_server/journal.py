@@ -2,7 +2,8 @@
 
 It is how a test learns what a client *did* (was it called, how often, with what, how fast, did it back
 off), which nothing else can answer. Bounded so a long-running server cannot grow without limit: the oldest
-entries go first. Entries are plain dicts, because they are JSON on the way out and nothing else reads them.
+entries go first. Entries are plain dicts, because they are JSON on the way out; request and response bodies are kept as the
+bytes seen and decoded only when the journal is read, so recording costs the hot routes little.
 """
 
 from __future__ import annotations
@@ -12,6 +13,30 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
+
+from .bodies import iso
+
+
+def decode_body(data: bytes | None) -> Any:
+    """JSON if it parses, else text; None for no body."""
+    if not data:
+        return None
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return data.decode("utf-8", "replace")
+
+
+def present(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry as the admin API shows it: bodies decoded, the clock time also in ISO-8601."""
+    out = dict(entry)
+    out["time_iso"] = iso(entry["time"])
+    for key in ("body", "response"):
+        if isinstance(out.get(key), bytes):
+            out[key] = decode_body(out[key])
+    return out
 
 
 @dataclass(frozen=True)
@@ -67,9 +92,9 @@ class Journal:
         return len(self._entries)
 
     def query(self, q: Query) -> list[dict[str, Any]]:
-        """Matching entries, oldest first; with `limit`, the latest `limit` of them."""
+        """Matching entries (as shown by `present`), oldest first; with `limit`, the latest `limit` of them."""
         out = [e for e in self._entries if q.keeps(e)]
-        return out[-q.limit :] if q.limit else out
+        return [present(e) for e in (out[-q.limit :] if q.limit else out)]
 
     def clear(self, account: str | None = None) -> int:
         """Forget every entry, or one account's; answers how many went."""

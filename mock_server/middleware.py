@@ -29,9 +29,9 @@ from typing import Any
 import orjson
 
 from . import errors, faults
-from .bodies import iso
 from .clock import monotonic_now, wall_now
 from .contract import SUBMIT_PREFIX
+from .journal import decode_body
 from .runtime import Runtime
 
 Scope = MutableMapping[str, Any]
@@ -131,17 +131,6 @@ async def buffer_body(receive: Receive, cap: int) -> tuple[bytes | None, Receive
         return await receive()
 
     return data, replay
-
-
-def _json_or_text(data: bytes | None, limit: int) -> Any:
-    if data is None or len(data) > limit:
-        return None
-    if not data:
-        return None
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return data.decode("utf-8", "replace")
 
 
 # --- cutting the connection -----------------------------------------------------------------------
@@ -403,23 +392,25 @@ class Exchange:
         limit = self.rt.settings.journal_body_max_bytes
         response = None
         if self.response_chunks and self.response_size <= limit:
-            response = _json_or_text(b"".join(self.response_chunks), limit)
+            response = b"".join(self.response_chunks)
         request_id = self.request_id
-        if self.endpoint == "submit" and isinstance(response, dict) and isinstance(response.get("request_id"), str):
-            request_id = response["request_id"]
-        query = self.scope.get("query_string", b"").decode("latin-1")
+        if self.endpoint == "submit" and response is not None and self.status == 200:
+            submitted = decode_body(response)
+            if isinstance(submitted, dict) and isinstance(submitted.get("request_id"), str):
+                request_id = submitted["request_id"]
+        body = self.request_body if self.request_body is not None and len(self.request_body) <= limit else None
+        # Bodies are kept as bytes and decoded when the journal is read: recording stays cheap on hot routes.
         self.rt.journal.record({
             "time": self.now,
-            "time_iso": iso(self.now),
             "wall_time": wall_now(),
             "account": self.account,
             "method": self.method,
             "path": self.path,
-            "query": query,
+            "query": self.scope.get("query_string", b"").decode("latin-1"),
             "endpoint": self.endpoint,
             "request_id": request_id,
             "model_id": self.model,
-            "body": _json_or_text(self.request_body, limit),
+            "body": body,
             "status": self.status,
             "outcome": self.outcome,
             "latency_ms": round((monotonic_now() - self.started) * 1000.0, 3),
