@@ -39,7 +39,32 @@ from .behaviour import (
 if TYPE_CHECKING:
     from mock_server.media import fingerprint_hash, inspect_mp4
 
+    from .checks import (
+        ContractViolation,
+        assert_conforms,
+        assert_forward,
+        assert_queue_position_never_grows,
+        assert_result_agrees,
+        assert_result_consistent,
+        assert_terminal_stays,
+        operation_for,
+    )
+    from .parity import diff_bodies
+
 _MEDIA = frozenset({"inspect_mp4", "fingerprint_hash"})
+# The contract checks load on first use too: jsonschema's format checkers take about a second to import.
+_CHECKS = frozenset(
+    {
+        "ContractViolation",
+        "assert_conforms",
+        "assert_forward",
+        "assert_queue_position_never_grows",
+        "assert_result_agrees",
+        "assert_result_consistent",
+        "assert_terminal_stays",
+        "operation_for",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:
@@ -47,6 +72,14 @@ def __getattr__(name: str) -> Any:
         from mock_server import media
 
         return getattr(media, name)
+    if name in _CHECKS:
+        from . import checks
+
+        return getattr(checks, name)
+    if name == "diff_bodies":
+        from .parity import diff_bodies
+
+        return diff_bodies
     raise AttributeError(f"module 'contracts' has no attribute {name!r}")
 
 
@@ -79,4 +112,13 @@ __all__ = [  # noqa: RUF022 (two parts: the client, then the other harness expor
     "calls",
     "fingerprint_hash",
     "inspect_mp4",
+    "ContractViolation",
+    "assert_conforms",
+    "assert_forward",
+    "assert_queue_position_never_grows",
+    "assert_result_agrees",
+    "assert_result_consistent",
+    "assert_terminal_stays",
+    "diff_bodies",
+    "operation_for",
 ]
