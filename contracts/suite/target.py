@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import Phase
 
 from contracts import Client
 from contracts._spec import input_schema, submit_operations
@@ -213,6 +214,14 @@ class Target:
     def examples(self, n: int) -> int:
         """How many hypothesis examples a test draws: `n` where calls are free, one on the real API."""
         return 1 if self.kind == "real" else n
+
+    def phases(self) -> list[Phase]:
+        """Hypothesis phases for the suite's tests. On the real API only `generate`: shrinking a failure
+        replays it many times, and every replay of a submit would be paid again. Never `explain`: it traces
+        every line a failing example runs, costs seconds, and says nothing a contract failure does not."""
+        if self.kind == "real":
+            return [Phase.generate]
+        return [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink]
 
     def pay(self, estimated_usd: float, what: str) -> None:
         """Account for a call that may cost money, before making it.

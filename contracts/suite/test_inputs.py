@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from contracts._spec import submit_operations
@@ -29,9 +29,6 @@ CASES = [(m, c.where, c.rule) for m in MODELS for c in invalid_cases(m)]
 _SETTINGS = {
     "deadline": None,
     "database": None,
-    # No `explain` phase: it traces every line a failing example runs, which costs seconds per failure
-    # and says nothing a contract failure's own message does not.
-    "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
 }
 
@@ -59,7 +56,7 @@ def test_valid_body_is_accepted_with_the_four_urls(target: Target, model_id: str
     op = submit_operations()[model_id].operation_id
     token = target.fresh_token()
 
-    @settings(max_examples=target.examples(4), **_SETTINGS)  # type: ignore[arg-type]
+    @settings(max_examples=target.examples(4), phases=target.phases(), **_SETTINGS)  # type: ignore[arg-type]
     @given(body=valid_inputs(model_id))
     def check(body: dict[str, Any]) -> None:
         target.pay(estimate_cost(model_id, body), f"a submit to {model_id}")
@@ -96,7 +93,7 @@ def test_invalid_body_gets_422001_naming_the_field(target: Target, model_id: str
     cases = [c.strategy for c in invalid_cases(model_id) if c.where == where and c.rule == rule]
     token = target.fresh_token()
 
-    @settings(max_examples=target.examples(3), **_SETTINGS)  # type: ignore[arg-type]
+    @settings(max_examples=target.examples(3), phases=target.phases(), **_SETTINGS)  # type: ignore[arg-type]
     @given(inv=st.one_of(*cases))
     def check(inv: Invalid) -> None:
         ex = target.call("POST", model_path(model_id), json_body=inv.body, token=token)
