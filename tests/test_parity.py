@@ -22,8 +22,6 @@ from fastapi.testclient import TestClient
 from contracts.checks import assert_conforms, operation_for
 from contracts.parity import ID, TEXT, TIMESTAMP, URL, diff_bodies, normalise
 from mock_server.app import create_app
-from mock_server.jobs import Overrides
-from mock_server.lifecycle import Outcome
 from mock_server.settings import Settings
 
 EXCHANGES = Path(__file__).resolve().parents[1] / "fixtures" / "exchanges"
@@ -125,17 +123,12 @@ class Scenario:
         """A job of account A (the scenario's submit) brought to status `want` on /status."""
         token = self.tokens["test-token-account-a"]
         request = SCENARIO_SUBMIT["request"]
-        model_id = request["path"].removeprefix("/v1/models/")
-        if failed:
-            # No public request makes a job fail on purpose yet, so the job is made through the service,
-            # with the outcome the exchange shows (moderation), exactly as a fault rule would impose it.
-            jobs = self.api.app.state.runtime.jobs  # type: ignore[attr-defined]
-            outcome = Outcome(False, "content_moderation", "The request was flagged by content moderation", 0.5)
-            rid = str(jobs.submit(token, model_id, jobs.validate(model_id, request["body"]), Overrides(outcome)).request_id)
-        else:
-            r = self.api.post(request["path"], json=request["body"], headers={"Authorization": f"Bearer {token}"})
-            assert r.status_code == 200, r.text
-            rid = str(r.json()["request_id"])
+        headers = {"Authorization": f"Bearer {token}"}
+        if failed:  # the failure the exchange shows, imposed on this one job by a fault rule in a header
+            headers["X-Mock-Fault"] = "fail_at=0.5,error=content_moderation"
+        r = self.api.post(request["path"], json=request["body"], headers=headers)
+        assert r.status_code == 200, r.text
+        rid = str(r.json()["request_id"])
         for _ in range(3600):
             if self.status_of(rid, token) == want:
                 return rid
