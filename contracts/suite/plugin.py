@@ -143,6 +143,8 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         max_spend=float(config.getoption("--max-spend")),
         other_token=other,
         report=report,
+        # xdist workers each start their own in-process mock, but share a server given by URL.
+        shared_clock=int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1,
     )
     t.probe_clock()
     try:

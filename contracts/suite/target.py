@@ -102,6 +102,7 @@ class Target:
     other_token: str | None = None
     can_advance: bool = False
     has_controls: bool = False
+    shared_clock: bool = False  # other processes (xdist workers) may move the same clock
     wait_cap_s: float = 0.2
     report: Callable[[str], None] = print
     spent: float = 0.0
@@ -115,8 +116,8 @@ class Target:
 
     @property
     def frozen(self) -> bool:
-        """True when time only moves when the suite moves it, so states read at one moment must agree."""
-        return self.can_advance
+        """True when time only moves when this process moves it, so states read at one moment must agree."""
+        return self.can_advance and not self.shared_clock
 
     @property
     def client(self) -> Client:
