@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ClockMode = Literal["real", "manual"]
@@ -108,3 +108,9 @@ class Settings(BaseSettings):
 
     # --- admin ---------------------------------------------------------------------------------
     admin_token: str | None = Field(None, description="If set, /__mock/ needs `Authorization: Bearer <this>`.")
+
+    @field_validator("auth_error_style", mode="before")
+    @classmethod
+    def _status_as_text(cls, value: object) -> object:
+        """`--set auth_error_style=400` and YAML read the status as a number; it names a style, so text."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value

@@ -362,3 +362,18 @@ def test_fixture_images_are_served_for_offline_image_to_video(api: TestClient) -
     assert error_of(api.get("/__mock/fixtures/..%2F..%2Fpyproject.toml")) == (404, 404001)
     r = submit(api, {"start_image_url": f"https://any.host/__mock/fixtures/{names[0]}"}, I2V)
     assert r.status_code == 200
+
+
+def test_serve_flags_and_set_build_the_settings(tmp_path: Path) -> None:
+    from mock_server.cli import build_parser, settings_from_args
+
+    config = tmp_path / "mock.yaml"
+    config.write_text("settings:\n  seed: 5\n  success_word: completed\n")
+    args = build_parser().parse_args(
+        ["serve", "--port", "9000", "--clock", "manual", "--config", str(config), "--set", "auth_error_style=400",
+         "--set", "seed=6", "--set", "tokens=[a, b]"]
+    )
+    s = settings_from_args(args)
+    assert (s.port, s.clock, s.auth_error_style, s.seed, s.success_word, s.tokens) == (
+        9000, "manual", "400", 6, "completed", ["a", "b"]
+    )
