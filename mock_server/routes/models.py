@@ -1,7 +1,8 @@
 """`/v1/models`: submit a job, and the catalog.
 
 Model ids contain slashes, so the submit and catalog routes take the rest of the path; the fixed
-`/v1/models/categories` is declared first so that it is not read as a model id.
+`/v1/models/categories` is declared first so that it is not read as a model id, and a wrong verb on it
+gets 405 rather than being taken for a submit to a model called "categories".
 """
 
 from __future__ import annotations
@@ -59,9 +60,9 @@ async def get_model(request: Request, model_id: str) -> Response:
 async def submit(request: Request, model_id: str) -> Response:
     rt = runtime(request)
     account = bearer_token(request, rt.settings)
-    rt.jobs.model(model_id)
-    inputs = rt.jobs.validate(model_id, await json_body(request, rt.settings.max_body_bytes))
-    rt.accounts.admit(account, rt.jobs.model(model_id), inputs)  # 400002 if it cannot pay, 429 if no room
+    model = rt.jobs.model(model_id)  # 400001 before the body is even read
+    inputs = rt.contract.validate(model_id, await json_body(request, rt.settings.max_body_bytes))
+    rt.accounts.admit(account, model, inputs)  # 400002 if it cannot pay, 429 if no room
     backdrop, overrides = await prepare_backdrop(inputs, rt.settings)
     fault = job_fault_of(request.scope)
     if fault is not None:
