@@ -1,17 +1,25 @@
 """Typed views of the API's JSON answers.
 
-Each model is a frozen dataclass built by ``from_json(dict)``. Parsing is strict about the fields the
-contract names (a missing ``request_id`` or a ``queue_position`` that is not an integer raises
+Each model is a frozen (pydantic) dataclass built by ``from_json(dict)``. Parsing is strict about the
+fields the contract names (a missing ``request_id`` or a ``queue_position`` that is not an integer raises
 ``ValueError``: that is what a contract harness is for) and tolerant of everything else: unknown
 fields are ignored and the whole answer is kept as ``.raw``, so a server that adds fields never
 breaks a client, as with the real API.
+
+Strict means JSON's own types: a boolean is not an integer, a number is not a string, an integer is
+a number; null is accepted wherever a field is optional.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from dataclasses import field, fields
+from typing import Annotated, Any, Self
+
+from pydantic import BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+from pydantic.dataclasses import dataclass
+from pydantic_core import ArgsKwargs, PydanticCustomError
+from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
 __all__ = [
     "FAILURE_STATUSES",
@@ -34,41 +42,6 @@ SUCCESS_STATUSES = frozenset({"completed", "succeeded"})
 FAILURE_STATUSES = frozenset({"failed", "cancelled", "canceled"})
 TERMINAL_STATUSES = SUCCESS_STATUSES | FAILURE_STATUSES
 
-_T = TypeVar("_T")
-
-
-def _mapping(data: Any, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{what}: expected a JSON object, got {type(data).__name__}")
-    return data
-
-
-def _typed(data: Mapping[str, Any], key: str, kind: type[_T], what: str) -> _T | None:
-    """The value at ``key`` if absent/null or of ``kind``; a ValueError naming the field otherwise."""
-    value = data.get(key)
-    if value is None:
-        return None
-    # bool is an int in Python but never a valid integer field in JSON terms.
-    if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-        raise ValueError(f"{what}.{key}: expected {kind.__name__}, got {type(value).__name__}")
-    return value
-
-
-def _required(data: Mapping[str, Any], key: str, kind: type[_T], what: str) -> _T:
-    value = _typed(data, key, kind, what)
-    if value is None:
-        raise ValueError(f"{what}: missing required field {key!r}")
-    return value
-
-
-def _number(data: Mapping[str, Any], key: str, what: str) -> float | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{what}.{key}: expected a number, got {type(value).__name__}")
-    return float(value)
-
 
 def iter_urls(value: Any) -> Iterator[str]:
     """Every http(s) URL string inside a JSON value, in document order, each once.
@@ -90,8 +63,50 @@ def iter_urls(value: Any) -> Iterator[str]:
             stack.extend(reversed(item))
 
 
-@dataclass(frozen=True)
-class SubmitResponse:
+# Strict mode would take only a tuple for a tuple field; a JSON array arrives as a list.
+_ARRAY = Field(strict=False)
+_CONFIG = ConfigDict(strict=True, extra="ignore")
+
+
+def _instance(cls: type, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A ``cls`` or a constructor's arguments validated as pydantic would; an error in JSON's terms else."""
+    if isinstance(data, cls | ArgsKwargs):
+        return handler(data)
+    raise PydanticCustomError(
+        "json_object", "expected a JSON object, got {kind}", {"kind": type(data).__name__}
+    )
+
+
+class _FromJson:
+    """What every model below shares: ``from_json``, and reading a JSON object (nested ones too)."""
+
+    @classmethod
+    def from_json(cls, data: Any) -> Self:
+        """The model for a decoded JSON answer; a ValueError naming the model and field if it is not one.
+
+        The message is one line per problem (``StatusResponse.queue_position: ...``) because callers put
+        it in an `ApiError`; pydantic's own text spans several lines and repeats the whole input.
+        """
+        try:
+            return TypeAdapter(cls).validate_python(data)
+        except ValidationError as exc:
+            problems = (f"{'.'.join(map(str, (cls.__name__, *e['loc'])))}: {e['msg']}" for e in exc.errors())
+            raise ValueError("; ".join(problems)) from exc
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _from_object(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # In strict mode pydantic takes only an instance for a dataclass, so a JSON object (a nested
+        # one too) goes through __init__, which still checks each field strictly. Unknown keys are
+        # dropped here, so none can collide with __init__'s own parameters; the whole is kept as `raw`.
+        if not isinstance(data, Mapping):
+            return _instance(cls, data, handler)
+        known = {f.name: data[f.name] for f in fields(cls) if f.name in data}  # type: ignore[arg-type]
+        return cls(**{**known, "raw": dict(data)})
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class SubmitResponse(_FromJson):
     """Answer to ``POST /models/{model_id}``: the new request's id and its absolute URLs."""
 
     request_id: str
@@ -100,21 +115,9 @@ class SubmitResponse:
     cancel_url: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @classmethod
-    def from_json(cls, data: Any) -> SubmitResponse:
-        what = "SubmitResponse"
-        d = _mapping(data, what)
-        return cls(
-            request_id=_required(d, "request_id", str, what),
-            status_url=_typed(d, "status_url", str, what),
-            result_url=_typed(d, "result_url", str, what),
-            cancel_url=_typed(d, "cancel_url", str, what),
-            raw=dict(d),
-        )
 
-
-@dataclass(frozen=True)
-class StatusResponse:
+@dataclass(frozen=True, config=_CONFIG)
+class StatusResponse(_FromJson):
     """Answer to ``GET /requests/{id}/status``; ``queue_position`` only while ``in_queue``."""
 
     request_id: str
@@ -123,19 +126,6 @@ class StatusResponse:
     status_url: str | None = None
     result_url: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Any) -> StatusResponse:
-        what = "StatusResponse"
-        d = _mapping(data, what)
-        return cls(
-            request_id=_required(d, "request_id", str, what),
-            status=_required(d, "status", str, what),
-            queue_position=_typed(d, "queue_position", int, what),
-            status_url=_typed(d, "status_url", str, what),
-            result_url=_typed(d, "result_url", str, what),
-            raw=dict(d),
-        )
 
     @property
     def is_terminal(self) -> bool:
@@ -149,8 +139,8 @@ class StatusResponse:
         return self.status
 
 
-@dataclass(frozen=True)
-class JobError:
+@dataclass(frozen=True, config=_CONFIG)
+class JobError(_FromJson):
     """Why a job failed, from a result's ``error``.
 
     The shape is a best guess (``{error_code, error_message}``), so a bare string or an object
@@ -161,22 +151,25 @@ class JobError:
     error_code: int | None = None
     raw: Any = field(default=None, compare=False, repr=False)
 
+    @model_validator(mode="wrap")
     @classmethod
-    def from_json(cls, data: Any) -> JobError:
+    def _from_object(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        # Replaces the shared validator (same name): tolerant on purpose, as the docstring says.
         if isinstance(data, str):
             return cls(error_message=data, raw=data)
-        d = _mapping(data, "JobError")
-        code = d.get("error_code")
-        message = d.get("error_message", d.get("message"))
+        if not isinstance(data, Mapping):
+            return _instance(cls, data, handler)
+        code = data.get("error_code")
+        message = data.get("error_message", data.get("message"))
         return cls(
-            error_message=message if isinstance(message, str) else str(dict(d)),
+            error_message=message if isinstance(message, str) else str(dict(data)),
             error_code=code if isinstance(code, int) and not isinstance(code, bool) else None,
-            raw=dict(d),
+            raw=dict(data),
         )
 
 
-@dataclass(frozen=True)
-class ResultResponse:
+@dataclass(frozen=True, config=_CONFIG)
+class ResultResponse(_FromJson):
     """Answer to ``GET /requests/{id}/result``.
 
     On an unfinished job the API answers with the current state instead, so ``status`` may be
@@ -191,22 +184,6 @@ class ResultResponse:
     error: JobError | None = None
     cost: float | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Any) -> ResultResponse:
-        what = "ResultResponse"
-        d = _mapping(data, what)
-        error = d.get("error")
-        return cls(
-            request_id=_required(d, "request_id", str, what),
-            status=_required(d, "status", str, what),
-            output=_typed(d, "output", dict, what),
-            created_at=_typed(d, "created_at", str, what),
-            finished_at=_typed(d, "finished_at", str, what),
-            error=None if error is None else JobError.from_json(error),
-            cost=_number(d, "cost", what),
-            raw=dict(d),
-        )
 
     @property
     def is_terminal(self) -> bool:
@@ -228,8 +205,8 @@ class ResultResponse:
         return list(iter_urls(self.output)) if self.output else []
 
 
-@dataclass(frozen=True)
-class CancelResponse:
+@dataclass(frozen=True, config=_CONFIG)
+class CancelResponse(_FromJson):
     """Answer to ``POST /requests/{id}/cancel``.
 
     ``outcome`` is ``cancelled`` or ``not_cancellable`` (the job is already running or finished);
@@ -241,76 +218,34 @@ class CancelResponse:
     outcome: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @classmethod
-    def from_json(cls, data: Any) -> CancelResponse:
-        what = "CancelResponse"
-        d = _mapping(data, what)
-        return cls(
-            request_id=_required(d, "request_id", str, what),
-            status=_typed(d, "status", str, what),
-            outcome=_typed(d, "outcome", str, what),
-            raw=dict(d),
-        )
-
     @property
     def cancelled(self) -> bool:
         return self.outcome == "cancelled"
 
 
-@dataclass(frozen=True)
-class Model:
+@dataclass(frozen=True, config=_CONFIG)
+class Model(_FromJson):
     """One catalog entry, from ``GET /models/{model_id}`` or an item of ``GET /models``."""
 
     model_id: str
     display_name: str | None = None
     description: str | None = None
-    categories: tuple[str, ...] = ()
+    categories: Annotated[tuple[str, ...], _ARRAY, BeforeValidator(lambda v: () if v is None else v)] = ()
     base_price_usd: float | None = None
     price_unit: str | None = None
     input_schema: dict[str, Any] | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
-    @classmethod
-    def from_json(cls, data: Any) -> Model:
-        what = "Model"
-        d = _mapping(data, what)
-        categories = _typed(d, "categories", list, what) or []
-        if not all(isinstance(c, str) for c in categories):
-            raise ValueError(f"{what}.categories: expected a list of strings")
-        return cls(
-            model_id=_required(d, "model_id", str, what),
-            display_name=_typed(d, "display_name", str, what),
-            description=_typed(d, "description", str, what),
-            categories=tuple(categories),
-            base_price_usd=_number(d, "base_price_usd", what),
-            price_unit=_typed(d, "price_unit", str, what),
-            input_schema=_typed(d, "input_schema", dict, what),
-            raw=dict(d),
-        )
 
-
-@dataclass(frozen=True)
-class ModelList:
+@dataclass(frozen=True, config=_CONFIG)
+class ModelList(_FromJson):
     """A page of the catalog: ``{models, total, limit, offset}``."""
 
-    models: tuple[Model, ...]
+    models: Annotated[tuple[Model, ...], _ARRAY]
     total: int | None = None
     limit: int | None = None
     offset: int | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
-
-    @classmethod
-    def from_json(cls, data: Any) -> ModelList:
-        what = "ModelList"
-        d = _mapping(data, what)
-        models = _required(d, "models", list, what)
-        return cls(
-            models=tuple(Model.from_json(m) for m in models),
-            total=_typed(d, "total", int, what),
-            limit=_typed(d, "limit", int, what),
-            offset=_typed(d, "offset", int, what),
-            raw=dict(d),
-        )
 
     def __iter__(self) -> Iterator[Model]:
         return iter(self.models)
