@@ -27,6 +27,7 @@ __all__ = [
     "load_spec",
     "resolve",
     "submit_operations",
+    "submit_operations_in",
 ]
 
 #: The contract shipped with this repository: `<repo>/openapi.yaml`.
@@ -52,6 +53,7 @@ class SubmitOperation:
     tier: str
     mode: str
     display_name: str
+    description: str
     price_no_audio: float
     price_audio: float
     categories: tuple[str, ...]
@@ -132,7 +134,11 @@ def submit_operations(path: SpecPath = None) -> dict[str, SubmitOperation]:
     A submit operation is any operation carrying `x-model-id`; its request body must `$ref` a named
     input schema, which is how the harness knows which rules a model's body obeys.
     """
-    spec = load_spec(path)
+    return submit_operations_in(load_spec(path))
+
+
+def submit_operations_in(spec: Mapping[str, Any]) -> dict[str, SubmitOperation]:
+    """`submit_operations` of an already loaded document (the server reads the contract through this)."""
     ops: dict[str, SubmitOperation] = {}
     for op_path, _method, op in _operations(spec):
         if "x-model-id" not in op:
@@ -147,6 +153,7 @@ def submit_operations(path: SpecPath = None) -> dict[str, SubmitOperation]:
             tier=str(op["x-tier"]),
             mode=str(op["x-mode"]),
             display_name=str(op["x-display-name"]),
+            description=str(op.get("description", op.get("summary", ""))),
             price_no_audio=float(price["no_audio"]),
             price_audio=float(price["audio"]),
             categories=tuple(str(c) for c in op["x-categories"]),

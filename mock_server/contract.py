@@ -1,7 +1,8 @@
 """The contract, loaded once from `openapi.yaml`: the model registry and the input validators.
 
-The spec is the single source of truth. The six models, their tiers, modes and prices come from the
-`x-` extensions of the submit operations; request bodies are validated with the spec's own schemas, compiled
+The spec is the single source of truth, read through the harness's own reader (`contracts._spec`), so the
+server and the tests cannot disagree about what the file says. The six models, their tiers, modes and
+prices come from the `x-` extensions of the submit operations; request bodies are validated with the spec's own schemas, compiled
 once at start-up. The one rule JSON Schema cannot state (`multi_prompt` durations sum to `duration`) is
 checked here and described in the spec.
 """
@@ -11,58 +12,19 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema import ValidationError as SchemaError
 
+from contracts._spec import load_spec, resolve, submit_operations_in
+
 from .errors import detail_item, validation_error
 
-SPEC_PATH = Path(__file__).resolve().parents[1] / "openapi.yaml"
+__all__ = ["Contract", "ModelInfo", "load_spec", "multi_prompt_problems"]
+
 EXTRA_ASPECT_RATIOS = ("4:3", "3:4", "21:9")
 SUBMIT_PREFIX = "/v1/models/"
-
-
-@cache
-def load_spec(path: Path = SPEC_PATH) -> Mapping[str, Any]:
-    """Parse the spec once per process; callers must not mutate it (they copy what they change)."""
-    with open(path, encoding="utf-8") as f:
-        spec: dict[str, Any] = yaml.safe_load(f)
-    return spec
-
-
-def resolve_refs(node: Any, spec: Mapping[str, Any], _seen: tuple[str, ...] = ()) -> Any:
-    """Inline local `$ref`s so that a schema can be served and validated on its own."""
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/"):
-            if ref in _seen:
-                raise ValueError(f"recursive $ref {ref}")
-            target: Any = spec
-            for part in ref[2:].split("/"):
-                target = target[part]
-            rest = {k: v for k, v in node.items() if k != "$ref"}
-            return resolve_refs({**target, **rest}, spec, (*_seen, ref))
-        return {k: resolve_refs(v, spec, _seen) for k, v in node.items()}
-    if isinstance(node, list):
-        return [resolve_refs(v, spec, _seen) for v in node]
-    return node
-
-
-def merge_all_of(schema: Mapping[str, Any]) -> dict[str, Any]:
-    """Flatten a top-level `allOf` of object schemas into one (properties and required united)."""
-    out = {k: v for k, v in schema.items() if k != "allOf"}
-    for part in schema.get("allOf", []):
-        part = merge_all_of(part)
-        out.setdefault("properties", {}).update(part.get("properties", {}))
-        out["required"] = sorted({*out.get("required", []), *part.get("required", [])})
-        for k, v in part.items():
-            if k not in ("properties", "required"):
-                out.setdefault(k, v)
-    return out
 
 
 @dataclass(frozen=True)
@@ -102,30 +64,24 @@ class ModelInfo:
 
 def _models_from_spec(spec: Mapping[str, Any], extra_aspect_ratios: bool) -> dict[str, ModelInfo]:
     models: dict[str, ModelInfo] = {}
-    for path, item in spec["paths"].items():
-        op = item.get("post") if isinstance(item, dict) else None
-        if not op or "x-model-id" not in op:
-            continue
-        body_schema = op["requestBody"]["content"]["application/json"]["schema"]
-        schema = merge_all_of(resolve_refs(copy.deepcopy(body_schema), spec))
+    for op in submit_operations_in(spec).values():
+        schema = resolve({"$ref": op.input_schema_ref}, spec)
         if extra_aspect_ratios:
             ratio = schema["properties"]["aspect_ratio"]
             ratio["enum"] = [*ratio["enum"], *[r for r in EXTRA_ASPECT_RATIOS if r not in ratio["enum"]]]
-        prices = op["x-price-usd-per-second"]
-        model_id = op["x-model-id"]
-        if path != SUBMIT_PREFIX + model_id:
-            raise ValueError(f"x-model-id {model_id} does not match its path {path}")
-        models[model_id] = ModelInfo(
-            model_id=model_id,
-            tier=op["x-tier"],
-            mode=op["x-mode"],
-            display_name=op.get("x-display-name", model_id),
-            description=op.get("description", op.get("summary", "")),
-            categories=tuple(op.get("x-categories", ["video"])),
-            price_no_audio=float(prices["no_audio"]),
-            price_audio=float(prices["audio"]),
+        if op.path != SUBMIT_PREFIX + op.model_id:
+            raise ValueError(f"x-model-id {op.model_id} does not match its path {op.path}")
+        models[op.model_id] = ModelInfo(
+            model_id=op.model_id,
+            tier=op.tier,
+            mode=op.mode,
+            display_name=op.display_name,
+            description=op.description,
+            categories=op.categories,
+            price_no_audio=op.price_no_audio,
+            price_audio=op.price_audio,
             input_schema=schema,
-            operation_id=op["operationId"],
+            operation_id=op.operation_id,
         )
     return models
 
