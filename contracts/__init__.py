@@ -1,10 +1,11 @@
 """Contract-test harness for RunComfy's Kling 3.0 Model API and the offline mock of it.
 
 Users import from here only; the modules with a leading underscore are machinery. The media helpers
-(`inspect_mp4`, `fingerprint_hash`) load on first use, so a client that never reads an MP4 never imports
-the video decoder.
+(`inspect_mp4`, `fingerprint_hash`), the contract checks and `diff_bodies` load on first use, so a client
+that never reads an MP4 or a schema never imports the video decoder or jsonschema.
 """
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._client import DEFAULT_BASE_URL, AsyncClient, Client
@@ -18,11 +19,6 @@ from ._models import (
     StatusResponse,
     SubmitResponse,
 )
-
-# ---------------------------------------------------------------------------------------------
-# OTHER HARNESS EXPORTS: import `inspect_mp4` and the strategies here, and add their names to the
-# second part of `__all__` below.
-# ---------------------------------------------------------------------------------------------
 from .admin import AccountView, AdminClient
 from .behaviour import (
     JournalEntry,
@@ -51,39 +47,35 @@ if TYPE_CHECKING:
     )
     from .parity import diff_bodies
 
-_MEDIA = frozenset({"inspect_mp4", "fingerprint_hash"})
-# The contract checks load on first use too: jsonschema's format checkers take about a second to import.
-_CHECKS = frozenset(
-    {
-        "ContractViolation",
-        "assert_conforms",
-        "assert_forward",
-        "assert_queue_position_never_grows",
-        "assert_result_agrees",
-        "assert_result_consistent",
-        "assert_terminal_stays",
-        "operation_for",
-    }
-)
+# Loaded on first use: the media helpers pull in the video decoder, the checks jsonschema's format
+# checkers (about a second to import). The TYPE_CHECKING imports above give them their types.
+_LAZY: dict[str, str] = {
+    **dict.fromkeys(("inspect_mp4", "fingerprint_hash"), "mock_server.media"),
+    **dict.fromkeys(
+        (
+            "ContractViolation",
+            "assert_conforms",
+            "assert_forward",
+            "assert_queue_position_never_grows",
+            "assert_result_agrees",
+            "assert_result_consistent",
+            "assert_terminal_stays",
+            "operation_for",
+        ),
+        "contracts.checks",
+    ),
+    "diff_bodies": "contracts.parity",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _MEDIA:
-        from mock_server import media
-
-        return getattr(media, name)
-    if name in _CHECKS:
-        from . import checks
-
-        return getattr(checks, name)
-    if name == "diff_bodies":
-        from .parity import diff_bodies
-
-        return diff_bodies
-    raise AttributeError(f"module 'contracts' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'contracts' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
 
 
-__all__ = [  # noqa: RUF022 (two parts: the client, then the other harness exports)
+__all__ = [  # noqa: RUF022 (two parts: the client, then the rest of the harness)
     "DEFAULT_BASE_URL",
     "ApiError",
     "AsyncClient",
@@ -98,7 +90,7 @@ __all__ = [  # noqa: RUF022 (two parts: the client, then the other harness expor
     "SubmitResponse",
     "TransportError",
     "WaitTimeout",
-    # OTHER HARNESS EXPORTS: names go here.
+    # the rest of the harness
     "AccountView",
     "AdminClient",
     "JournalEntry",
