@@ -12,17 +12,16 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+
+from contracts._live import free_port, served_process
 
 WRK_ARGS = ("-t2", "-c32", "-d5s")
 TOKEN = "bench"
@@ -48,37 +47,6 @@ app = FastAPI()
 async def status(request_id: str) -> Response:
     return Response(BODY, media_type="application/json")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(url: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not come up")
-
-
-@contextmanager
-def process(cmd: list[str], ready_url: str, env: dict[str, str] | None = None) -> Iterator[None]:
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    try:
-        wait_up(ready_url)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def wrk(url: str, headers: dict[str, str] | None = None) -> tuple[float, float]:
@@ -111,7 +79,7 @@ def main() -> None:
             (Path(tmp) / f"{name}_app.py").write_text(source)
             port = free_port()
             cmd = [str(bindir / "uvicorn"), "--app-dir", tmp, f"{name}_app:app", "--port", str(port), "--log-level", "error"]
-            with process(cmd, f"http://127.0.0.1:{port}/"):
+            with served_process(cmd, f"http://127.0.0.1:{port}/"):
                 measured[name] = wrk(f"http://127.0.0.1:{port}{path}")
         (floor_rps, floor_lat), (peer_rps, peer_lat) = measured["floor"], measured["peer"]
 
@@ -119,7 +87,7 @@ def main() -> None:
         origin = f"http://127.0.0.1:{port}"
         env = {**os.environ, "KLING_MOCK_CACHE_DIR": str(Path(tmp) / "media")}
         serve = [str(bindir / "kling-mock"), "serve", "--port", str(port), "--clock", "manual"]
-        with process(serve, f"{origin}/openapi.json", env):
+        with served_process(serve, f"{origin}/openapi.json", env):
             job = httpx.post(
                 f"{origin}/v1/models/kling/kling-3.0/4k/text-to-video",
                 json={"prompt": "bench", "duration": 15, "sound": True},

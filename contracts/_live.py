@@ -1,16 +1,23 @@
-"""A mock server running in this process on a free loopback port, for tests and the pytest plugin.
+"""Mock servers on free loopback ports, for tests, benchmarks and the pytest plugin.
 
-uvicorn runs in a daemon thread; start-up and shut-down are bounded waits, so a broken app fails the test
-instead of hanging it.
+`LiveServer` runs an app in this process (uvicorn in a daemon thread); `served_process` runs a command
+such as `kling-mock serve` as a child process. Start-up and shut-down are bounded waits in both, so a
+broken server fails the caller instead of hanging it.
 """
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
 import threading
 import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import uvicorn
 
 START_TIMEOUT_S = 30.0
@@ -59,3 +66,37 @@ class LiveServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nobody listens on right now, for a server that must be told its port up front."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def served_process(
+    cmd: Sequence[str], ready_url: str, env: Mapping[str, str] | None = None, timeout: float = START_TIMEOUT_S
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run `cmd` until the block ends, once `ready_url` answers; stop it with SIGINT (uvicorn's clean
+    shutdown), then kill it if it lingers."""
+    proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                httpx.get(ready_url, timeout=1)
+                break
+            except httpx.TransportError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{' '.join(cmd)} did not come up at {ready_url}") from None
+                time.sleep(0.1)
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from contracts._live import LiveServer
+from contracts._live import LiveServer, free_port
 from mock_server.app import create_app
 from mock_server.media import inspect_mp4
 from mock_server.settings import Settings
@@ -58,9 +57,7 @@ def test_no_token_exits_77(server: LiveServer) -> None:
 
 
 def test_a_stopped_server_exits_1() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # nothing listens there: the connection is refused
     proc = run(["run", T2V, "--input", '{"prompt": "a cat"}'], f"http://127.0.0.1:{port}/v1", timeout=60)
     assert proc.returncode == 1
 

@@ -7,17 +7,11 @@ Both must give zero failures. The report is kept under the test's tmp dir for re
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-import pytest
-
-from contracts._live import LiveServer
+from contracts._live import LiveServer, free_port, served_process
 from mock_server.app import create_app
 from mock_server.settings import Settings
 
@@ -72,36 +66,10 @@ def test_schemathesis_finds_nothing_against_the_app_in_process(tmp_path: Path) -
         assert_clean(run_schemathesis(server.origin, tmp_path / "junit.xml"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_schemathesis_finds_nothing_against_kling_mock_serve(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "KLING_MOCK_CACHE_DIR": str(tmp_path / "media"), "KLING_MOCK_TOKENS": f'["{TOKEN}"]'}
-    server = subprocess.Popen(
-        [str(BIN / "kling-mock"), "serve", "--port", str(port), "--speed", "2000", "--seed", "3"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        origin = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                if httpx.get(f"{origin}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("kling-mock serve did not come up")
+    origin = f"http://127.0.0.1:{port}"
+    serve = [str(BIN / "kling-mock"), "serve", "--port", str(port), "--speed", "2000", "--seed", "3"]
+    with served_process(serve, f"{origin}/openapi.json", env):
         assert_clean(run_schemathesis(origin, tmp_path / "junit.xml", max_examples=15))
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
