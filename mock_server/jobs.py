@@ -61,17 +61,12 @@ class JobService:
     store: JobStore
     clock: Clock
     timing: Timing
-    backdrops: dict[str, bytes] = field(default_factory=dict)
 
     def model(self, model_id: str) -> ModelInfo:
         info = self.contract.model(model_id)
         if info is None:
             raise errors.unknown_model(model_id)
         return info
-
-    def validate(self, model_id: str, body: Any) -> dict[str, Any]:
-        self.model(model_id)
-        return self.contract.validate(model_id, body)
 
     def submit(
         self,
@@ -109,18 +104,16 @@ class JobService:
             seed=self.settings.seed,
             plan=plan,
             tags=dict(overrides.tags),
+            backdrop=backdrop,
         )
         self.store.add(job)
-        if backdrop is not None:
-            self.backdrops[request_id] = backdrop
         return job
 
     def view(self, job: Job, now: float | None = None) -> View:
         now = self.clock.now() if now is None else now
         start = self.store.start_of(job)
         ahead = self.store.ahead_queued(job, now) if now < start else 0
-        v = view(job, start, now, ahead + self.settings.queue_position_base)
-        return v
+        return view(job, start, now, ahead + self.settings.queue_position_base)
 
     def find(self, account: str, request_id: str) -> tuple[Job, View]:
         """The caller's job and its state now; 404001 if unknown or expired, 403001 if not theirs."""

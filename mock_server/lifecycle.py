@@ -85,6 +85,8 @@ class Job:
     plan: Plan
     cancelled_at: float | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    # The start image an image-to-video job read at submit: part of the record, so it lives and dies with it.
+    backdrop: bytes | None = field(default=None, compare=False, repr=False)
 
     def cancelled(self, at: float) -> Job:
         return replace(self, cancelled_at=at)

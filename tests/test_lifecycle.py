@@ -40,7 +40,7 @@ def make_service(**overrides: object) -> tuple[JobService, ManualClock]:
 
 
 def submit(svc: JobService, account: str = "tok", **inputs: object) -> str:
-    body = svc.validate(T2V, {"prompt": "a cat", **inputs})
+    body = svc.contract.validate(T2V, {"prompt": "a cat", **inputs})
     return svc.submit(account, T2V, body).request_id
 
 
@@ -249,7 +249,7 @@ def test_failure_rate_fails_jobs_with_an_error_and_they_end_early() -> None:
 
 def test_a_stuck_job_stays_queued_without_blocking_others() -> None:
     svc, clock = make_service(slots_per_account=1)
-    body = svc.validate(T2V, {"prompt": "x"})
+    body = svc.contract.validate(T2V, {"prompt": "x"})
     stuck = svc.submit("tok", T2V, body, Overrides(stuck=True)).request_id
     other = submit(svc)
     clock.advance(10_000)

@@ -97,3 +97,21 @@ def test_the_same_request_and_seed_give_the_same_bytes_on_two_servers(tmp_path: 
     first = asyncio.run(one(tmp_path / "a"))
     second = asyncio.run(one(tmp_path / "b"))
     assert first == second
+
+
+def test_after_a_reset_a_reused_request_id_does_not_inherit_an_old_image(tmp_path: Path) -> None:
+    """Ids come from (seed, account, sequence), so a reset reissues them; the image must go with its job."""
+
+    async def scenario() -> None:
+        _, client = app_client(tmp_path)
+        async with client:
+            with_image = {"start_image_url": "https://example.com/__mock/fixtures/portrait.jpg", "duration": 3}
+            first, url = await finished_video(client, "kling/kling-3.0/standard/image-to-video", with_image)
+            pictured = (await client.get(url)).content
+            await client.post("/__mock/reset")
+            no_image = {**with_image, "start_image_url": "https://example.com/a.png"}  # not fetched: no backdrop
+            second, url = await finished_video(client, "kling/kling-3.0/standard/image-to-video", no_image)
+            assert second == first
+            assert (await client.get(url)).content != pictured
+
+    asyncio.run(scenario())
