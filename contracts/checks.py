@@ -4,7 +4,7 @@ Everything here judges JSON that some server answered; nothing here talks to a s
 suite (`contracts.suite`) is built from these functions, and users can call them from their own tests,
 for example on answers their client recorded from the real API.
 
-Schema checks read the schemas from the contract itself (`$ref`s resolved by `contracts._spec`), so a
+Schema checks read the schemas from the contract itself (`$ref`s resolved by `mock_server.spec`), so a
 change to the contract changes the checks with it. Lifecycle checks encode the rules the contract states
 in prose, one function per rule, so that a failure names the rule that was broken:
 
@@ -25,7 +25,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ._spec import load_spec, resolve
+from mock_server.spec import load_spec, resolve
 
 __all__ = [
     "RESULT_STATUSES",

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from hypothesis_jsonschema import from_schema
 
-from contracts._spec import SpecPath, input_schema, submit_operations
+from mock_server.spec import SpecPath, input_schema, submit_operations
 
 __all__ = [
     "RULE_KINDS",

@@ -14,21 +14,22 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from . import errors
-from .accounts import Accounts
-from .clock import make_clock
 from .config import load_controls
-from .contract import Contract, load_spec
-from .faults import FaultBook
-from .http import error_response
-from .jobs import JobService, timing_from
-from .journal import Journal
 from .media import MediaCache
-from .middleware import ControlsMiddleware
-from .routes import admin, controls, docs, files, models, requests
-from .runtime import Runtime
 from .settings import Settings
-from .store import MemoryStore
+from .sim import errors
+from .sim.accounts import Accounts
+from .sim.clock import make_clock
+from .sim.contract import Contract
+from .sim.faults import FaultBook
+from .sim.jobs import JobService, timing_from
+from .sim.journal import Journal
+from .sim.store.memory import MemoryStore
+from .sim.world import Runtime
+from .spec import load_spec
+from .web.http import error_response
+from .web.middleware import ControlsMiddleware
+from .web.routes import admin, controls, docs, files, models, requests
 
 log = logging.getLogger("kling_mock")
 

@@ -23,8 +23,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from .accounts import AccountConfig
-from .faults import FaultRuleError, Rule, parse_rule
+from .sim.accounts import AccountConfig
+from .sim.faults import FaultRuleError, Rule, parse_rule
 
 
 class ConfigError(ValueError):

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from mock_server.app import create_app
-from mock_server.contract import load_spec
 from mock_server.settings import Settings
+from mock_server.sim.contract import load_spec
 
 T2V = "kling/kling-3.0/standard/text-to-video"
 I2V = "kling/kling-3.0/pro/image-to-video"

@@ -6,11 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.clock import ClockError, ManualClock, ScaledClock
-from mock_server.contract import Contract, load_spec
-from mock_server.errors import ApiError
-from mock_server.jobs import JobService, Overrides, timing_from
-from mock_server.lifecycle import (
+from mock_server.settings import Settings
+from mock_server.sim.clock import ClockError, ManualClock, ScaledClock
+from mock_server.sim.contract import Contract, load_spec
+from mock_server.sim.errors import ApiError
+from mock_server.sim.jobs import JobService, Overrides, timing_from
+from mock_server.sim.lifecycle import (
     AccountQueue,
     Outcome,
     Phase,
@@ -21,8 +22,7 @@ from mock_server.lifecycle import (
     plan_job,
     schedule,
 )
-from mock_server.settings import Settings
-from mock_server.store import MemoryStore
+from mock_server.sim.store.memory import MemoryStore
 
 T2V = "kling/kling-3.0/standard/text-to-video"
 

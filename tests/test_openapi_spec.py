@@ -21,7 +21,7 @@ from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from contracts._spec import DEFAULT_SPEC_PATH
+from mock_server.spec import DEFAULT_SPEC_PATH
 
 SPEC_URI = "urn:kling-mock:openapi"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")

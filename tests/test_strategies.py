@@ -22,7 +22,6 @@ from jsonschema import ValidationError as SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from contracts._spec import DEFAULT_SPEC_PATH
 from contracts.strategies import (
     RULE_KINDS,
     Invalid,
@@ -34,6 +33,7 @@ from contracts.strategies import (
     model_ids,
     valid_inputs,
 )
+from mock_server.spec import DEFAULT_SPEC_PATH
 
 with open(DEFAULT_SPEC_PATH, encoding="utf-8") as _fh:
     SPEC: dict[str, Any] = yaml.safe_load(_fh)

@@ -30,7 +30,7 @@ import pytest
 from hypothesis import Phase
 
 from contracts import Client
-from contracts._spec import input_schema, submit_operations
+from mock_server.spec import input_schema, submit_operations
 
 __all__ = ["NO_TOKEN", "Exchange", "Kind", "Target", "estimate_cost", "model_path"]
 

@@ -11,9 +11,9 @@ import uuid
 
 import pytest
 
-from contracts._spec import submit_operations
 from contracts.checks import assert_conforms
 from contracts.suite.target import NO_TOKEN, Exchange, Target, model_path
+from mock_server.spec import submit_operations
 
 NEVER_ISSUED = "00000000-0000-4000-8000-000000000000"
 UNKNOWN_MODEL = "kling/kling-9.9/pro/text-to-video"

@@ -19,10 +19,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts._spec import submit_operations
 from contracts.checks import assert_conforms
 from contracts.strategies import Invalid, invalid_cases, model_ids, valid_inputs
 from contracts.suite.target import Exchange, Target, estimate_cost, model_path
+from mock_server.spec import submit_operations
 
 MODELS = model_ids()
 CASES = [(m, c.where, c.rule) for m in MODELS for c in invalid_cases(m)]

@@ -38,7 +38,6 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from contracts._spec import submit_operations
 from contracts.checks import (
     STATUSES,
     TERMINAL,
@@ -51,6 +50,7 @@ from contracts.checks import (
     assert_terminal_stays,
 )
 from contracts.suite.target import Exchange, Target, estimate_cost, model_path
+from mock_server.spec import submit_operations
 
 OPS = submit_operations()
 _BY_MODE = {(op.tier, op.mode): m for m, op in OPS.items()}

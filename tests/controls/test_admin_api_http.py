@@ -8,7 +8,7 @@ import pytest
 from fastapi.routing import APIRoute
 from openapi_spec_validator import validate
 
-from mock_server.routes import admin, controls
+from mock_server.web.routes import admin, controls
 
 # --- fault rules --------------------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from contracts._live import LiveServer
-from mock_server.middleware import ConnectionDropped
+from mock_server.web.middleware import ConnectionDropped
 
 STATUS_PATH = "/v1/requests/*/status"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.faults import (
+from mock_server.sim.faults import (
     Decision,
     Facts,
     FaultBook,

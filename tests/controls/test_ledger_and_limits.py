@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mock_server.billing import Balances, BalanceSet, Charge, affordable, statement
-from mock_server.journal import Journal, Query
-from mock_server.ratelimit import Limits, RateLimiter, TokenBucket, retry_after_header
+from mock_server.sim.billing import Balances, BalanceSet, Charge, affordable, statement
+from mock_server.sim.journal import Journal, Query
+from mock_server.sim.ratelimit import Limits, RateLimiter, TokenBucket, retry_after_header
 
 
 def test_statement_replays_sets_and_charges_in_time_order() -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .bodies import iso
+from .clock import iso
 
 EPS = 1e-9
 

@@ -17,8 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema import ValidationError as SchemaError
 
-from contracts._spec import load_spec, resolve, submit_operations_in
-
+from ..spec import load_spec, resolve, submit_operations_in
 from .errors import detail_item, validation_error
 
 __all__ = ["Contract", "ModelInfo", "load_spec", "multi_prompt_problems"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -93,6 +94,13 @@ def wall_now() -> float:
 def monotonic_now() -> float:
     """A monotonic wall-time reading, for measuring how long a request really took (latency)."""
     return time.perf_counter()
+
+
+def iso(t: float | None) -> str | None:
+    """ISO-8601 with microseconds and offset, as the sibling API writes timestamps."""
+    if t is None:
+        return None
+    return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="microseconds")
 
 
 def make_clock(mode: str, speed: float, manual_start: float) -> Clock:

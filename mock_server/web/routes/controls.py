@@ -12,13 +12,12 @@ from fastapi import APIRouter, Request
 from pydantic import ValidationError
 from starlette.responses import Response
 
-from .. import errors
-from ..accounts import AccountConfig
-from ..admin_api import admin_openapi
-from ..faults import FaultRuleError, parse_rule
-from ..http import base_url, json, json_body
-from ..journal import Query
-from ..runtime import runtime
+from ...sim import errors
+from ...sim.accounts import AccountConfig
+from ...sim.faults import FaultRuleError, parse_rule
+from ...sim.journal import Query
+from ..admin_openapi import admin_openapi
+from ..http import base_url, json, json_body, runtime
 from .admin import admin
 
 router = APIRouter(prefix="/__mock")

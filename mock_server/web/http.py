@@ -11,8 +11,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import errors
-from .settings import Settings
+from ..settings import Settings
+from ..sim import errors
+from ..sim.world import Runtime
 
 
 class JSONBytes(Response):
@@ -76,3 +77,9 @@ async def json_body(request: Request, limit: int) -> Any:
         raise errors.validation_error(
             [errors.detail_item(["body"], f"Invalid JSON: {exc.msg} at position {exc.pos}", "json_invalid")]
         ) from None
+
+
+def runtime(request: Request) -> Runtime:
+    """The world of the app that received this request (`create_app` puts it on `app.state`)."""
+    rt: Runtime = request.app.state.runtime
+    return rt

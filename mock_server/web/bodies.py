@@ -7,19 +7,12 @@ shows on /status); each follows a setting, so a client can be tested against eit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-from .contract import ModelInfo
-from .lifecycle import Job, Phase, View
-from .settings import Settings
-
-
-def iso(t: float | None) -> str | None:
-    """ISO-8601 with microseconds and offset, as the sibling API writes timestamps."""
-    if t is None:
-        return None
-    return datetime.fromtimestamp(t, tz=UTC).isoformat(timespec="microseconds")
+from ..settings import Settings
+from ..sim.clock import iso
+from ..sim.contract import ModelInfo
+from ..sim.lifecycle import Job, Phase, View
 
 
 @dataclass(frozen=True)

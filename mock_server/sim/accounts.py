@@ -14,14 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..settings import Settings
 from . import errors
 from .billing import Balances, Charge, Statement, affordable, statement
-from .bodies import iso
+from .clock import iso
 from .contract import ModelInfo
 from .jobs import JobService
 from .lifecycle import INF, Phase
 from .ratelimit import Limits, RateLimiter, retry_after_header
-from .settings import Settings
 
 STUCK_RETRY_AFTER_S = 60.0
 

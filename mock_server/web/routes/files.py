@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable, Response
 
-from .. import errors
-from ..media_inputs import render_spec
-from ..runtime import runtime
+from ...sim import errors
+from ...sim.job_media import render_spec
+from ..http import runtime
 
 router = APIRouter()
 

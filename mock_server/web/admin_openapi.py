@@ -13,8 +13,8 @@ from typing import Any
 
 from pydantic.json_schema import models_json_schema
 
-from .accounts import AccountConfig
-from .faults import Rule
+from ..sim.accounts import AccountConfig
+from ..sim.faults import Rule
 
 REF = "#/components/schemas/{model}"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import orjson
 
-from .bodies import iso
+from .clock import iso
 
 
 def decode_body(data: bytes | None) -> Any:

@@ -1,39 +1,10 @@
-"""Where jobs live: a small protocol, and the in-memory backend.
-
-The store keeps records and the per-account queue derived from them; it makes no decisions. A persistent
-backend only has to implement `JobStore` (the queue can be rebuilt from the records it keeps).
-"""
+"""The in-memory backend: jobs in a dict, a FIFO queue per account. Everything is lost on restart."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from .lifecycle import INF, AccountQueue, Job
-
-
-class JobStore(Protocol):
-    """What the job service needs from storage. Every call is O(1) or O(log n) in stored jobs."""
-
-    def next_seq(self, account: str) -> int: ...
-
-    def last_ready(self, account: str) -> float: ...
-
-    def add(self, job: Job) -> float: ...
-
-    def get(self, request_id: str) -> Job | None: ...
-
-    def start_of(self, job: Job) -> float: ...
-
-    def ahead_queued(self, job: Job, now: float) -> int: ...
-
-    def cancel(self, job: Job, at: float) -> Job: ...
-
-    def jobs(self, account: str) -> list[Job]: ...
-
-    def accounts(self) -> list[str]: ...
-
-    def reset(self, account: str | None = None) -> None: ...
+from ..lifecycle import INF, AccountQueue, Job
 
 
 @dataclass

@@ -10,12 +10,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
-from .. import errors
-from ..bodies import iso
-from ..clock import ClockError
-from ..http import json, json_body
-from ..media_inputs import FIXTURES_DIR
-from ..runtime import Runtime, runtime
+from ...sim import errors
+from ...sim.clock import ClockError, iso
+from ...sim.job_media import FIXTURES_DIR
+from ...sim.world import Runtime
+from ..http import json, json_body, runtime
 
 router = APIRouter(prefix="/__mock")
 

@@ -28,11 +28,11 @@ from typing import Any
 
 import orjson
 
-from . import errors, faults
-from .clock import monotonic_now, wall_now
-from .contract import SUBMIT_PREFIX
-from .journal import decode_body
-from .runtime import Runtime
+from ..sim import errors, faults
+from ..sim.clock import monotonic_now, wall_now
+from ..sim.contract import SUBMIT_PREFIX
+from ..sim.journal import decode_body
+from ..sim.world import Runtime
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

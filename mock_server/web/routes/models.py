@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from .. import bodies, errors
-from ..faults import job_overrides
-from ..http import base_url, bearer_token, json, json_body
-from ..media_inputs import prepare_backdrop
+from ...sim import errors
+from ...sim.faults import job_overrides
+from ...sim.job_media import prepare_backdrop
+from .. import bodies
+from ..http import base_url, bearer_token, json, json_body, runtime
 from ..middleware import job_fault_of
-from ..runtime import runtime
 
 router = APIRouter()
 CATEGORIES = "categories"

@@ -9,16 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
-
+from ..media import MediaCache
+from ..settings import Settings
 from .accounts import Accounts
 from .clock import Clock
 from .contract import Contract
 from .faults import FaultBook
 from .jobs import JobService
 from .journal import Journal
-from .media import MediaCache
-from .settings import Settings
 from .store import JobStore
 
 
@@ -35,7 +33,3 @@ class Runtime:
     journal: Journal
     accounts: Accounts
 
-
-def runtime(request: Request) -> Runtime:
-    rt: Runtime = request.app.state.runtime
-    return rt

@@ -12,11 +12,12 @@ from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .. import bodies, errors
-from ..faults import hidden, job_decision_headers
-from ..http import base_url, bearer_token, json
-from ..lifecycle import Job
-from ..runtime import Runtime, runtime
+from ...sim import errors
+from ...sim.faults import hidden, job_decision_headers
+from ...sim.lifecycle import Job
+from ...sim.world import Runtime
+from .. import bodies
+from ..http import base_url, bearer_token, json, runtime
 
 router = APIRouter()
 BOOL = TypeAdapter(bool)

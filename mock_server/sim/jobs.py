@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..settings import Settings
 from . import errors
 from .clock import Clock
 from .contract import Contract, ModelInfo
@@ -27,7 +28,6 @@ from .lifecycle import (
     request_id_from,
     view,
 )
-from .settings import Settings
 from .store import JobStore
 
 

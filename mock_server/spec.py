@@ -1,8 +1,9 @@
-"""Load `openapi.yaml` and answer the questions the harness asks of it.
+"""The one reader of `openapi.yaml`: the server builds its model registry from it, the harness its tests.
 
 The contract lives in one file at the repository root; everything the harness knows about inputs,
 models and rules is read from there rather than copied, so a change to the contract changes the
-tests with it. This module knows nothing about any server.
+tests with it. This module knows nothing about HTTP or
+the harness, so both halves can import it.
 
 Loaded documents are cached and shared: treat what `load_spec` returns as read-only. Functions that
 hand out schemas (`resolve`, `input_schema`) return fresh deep copies that callers may change.

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..media import FetchPolicy, ImageFetchError, RenderSpec, Shot, fetch_image, frame_size
+from ..settings import Settings
 from .contract import ModelInfo
 from .jobs import Overrides
 from .lifecycle import Job, Outcome
-from .media import FetchPolicy, ImageFetchError, RenderSpec, Shot, fetch_image, frame_size
-from .settings import Settings
 
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "images"
+FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "images"
 PROMPT_EXCERPT = 60
 
 

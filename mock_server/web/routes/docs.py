@@ -6,8 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from starlette.responses import HTMLResponse, Response
 
-from ..http import base_url, json
-from ..runtime import runtime
+from ..http import base_url, json, runtime
 
 router = APIRouter()
 DOCS_STATIC = "/__mock/docs-static"

@@ -1,0 +1,35 @@
+"""Where jobs live: the protocol every backend implements.
+
+The store keeps records and the per-account queue derived from them; it makes no decisions. A persistent
+backend only has to implement `JobStore` (the queue can be rebuilt from the records it keeps).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from ..lifecycle import Job
+
+
+class JobStore(Protocol):
+    """What the job service needs from storage. Every call is O(1) or O(log n) in stored jobs."""
+
+    def next_seq(self, account: str) -> int: ...
+
+    def last_ready(self, account: str) -> float: ...
+
+    def add(self, job: Job) -> float: ...
+
+    def get(self, request_id: str) -> Job | None: ...
+
+    def start_of(self, job: Job) -> float: ...
+
+    def ahead_queued(self, job: Job, now: float) -> int: ...
+
+    def cancel(self, job: Job, at: float) -> Job: ...
+
+    def jobs(self, account: str) -> list[Job]: ...
+
+    def accounts(self) -> list[str]: ...
+
+    def reset(self, account: str | None = None) -> None: ...
