@@ -40,6 +40,8 @@ def build_runtime(settings: Settings) -> Runtime:
         spec,
         extra_aspect_ratios=settings.extra_aspect_ratios,
         reject_unknown_fields=settings.unknown_fields == "reject",
+        max_depth=settings.max_json_depth,
+        max_items=settings.max_json_items,
     )
     clock = make_clock(settings.clock, settings.speed, settings.manual_clock_start)
     store = MemoryStore(settings.slots_per_account)

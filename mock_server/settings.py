@@ -70,6 +70,12 @@ class Settings(BaseSettings):
         default_factory=list, description="If set, only these bearer tokens are accepted; otherwise any token is."
     )
     max_body_bytes: int = Field(1024 * 1024, gt=0, description="Larger request bodies get 413 in the API's format.")
+    max_json_depth: int = Field(
+        32, ge=2, le=200, description="JSON request bodies nested deeper than this get 422001 before validation."
+    )
+    max_json_items: int = Field(
+        10_000, ge=10, description="Array items plus object members in one JSON request body; more gets 422001."
+    )
 
     # --- media ---------------------------------------------------------------------------------
     fps: int = Field(24, ge=1, le=60, description="Frame rate of rendered clips (guess: 24).")

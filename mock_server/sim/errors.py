@@ -31,12 +31,39 @@ class ApiError(Exception):
         return f"{self.status} {self.error_code}: {self.message}"
 
 
+DETAIL_LIMIT = 50
+MSG_MAX_CHARS = 300
+LOC_PART_MAX_CHARS = 100
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, marked with an ellipsis, so echoing user input stays small."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def detail_item(loc: list[str | int], msg: str, type_: str) -> dict[str, Any]:
-    """One entry of a 422001 `detail` list: where (`loc`), what (`msg`) and which rule (`type`)."""
-    return {"loc": loc, "msg": msg, "type": type_}
+    """One entry of a 422001 `detail` list: where (`loc`), what (`msg`) and which rule (`type`).
+
+    Messages and names come partly from the request (a key, a value's repr), so both are clipped: an error
+    about a 1 MB field must not be a 1 MB answer.
+    """
+    parts = [clip(p, LOC_PART_MAX_CHARS) if isinstance(p, str) else p for p in loc]
+    return {"loc": parts, "msg": clip(msg, MSG_MAX_CHARS), "type": type_}
 
 
-def validation_error(detail: list[dict[str, Any]]) -> ApiError:
+def validation_error(detail: list[dict[str, Any]], complete: bool = True) -> ApiError:
+    """422001 naming the broken fields: the first `DETAIL_LIMIT` of them, then one item counting the rest.
+
+    A body with 300,000 broken items once made a 27 MB answer that took seconds to build and send; a client
+    needs the first few problems, and the count tells it how far it is off. `complete=False` says the
+    search for problems stopped early, so the count is a lower bound.
+    """
+    if len(detail) > DETAIL_LIMIT or not complete:
+        rest = max(len(detail) - DETAIL_LIMIT, 0)
+        root = list(detail[min(DETAIL_LIMIT, len(detail) - 1)]["loc"][:1]) if detail else ["body"]
+        count = f"{rest} more errors" if complete else f"More than {rest} further errors"
+        more = detail_item(root, f"{count} not listed (only the first {DETAIL_LIMIT} are)", "too_many_errors")
+        detail = [*detail[:DETAIL_LIMIT], more]
     return ApiError(422, 422001, "Request validation failed", detail)
 
 

@@ -33,6 +33,7 @@ from ..sim.clock import monotonic_now, wall_now
 from ..sim.contract import SUBMIT_PREFIX
 from ..sim.journal import decode_body
 from ..sim.world import Runtime
+from .http import PARSED_BODY_KEY, off_loop, parse_json
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -210,7 +211,7 @@ class Exchange:
             if self.method in BODY_METHODS:
                 self.request_body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes)
             try:
-                extra = faults.request_rules(header(self.scope, FAULT_HEADER), self._prompts(), self.now)
+                extra = faults.request_rules(header(self.scope, FAULT_HEADER), await self._prompts(), self.now)
             except faults.FaultRuleError as exc:
                 await self.answer_error(errors.validation_error(exc.detail))
                 return
@@ -242,13 +243,18 @@ class Exchange:
         finally:
             self.record()
 
-    def _prompts(self) -> list[str]:
-        if self.endpoint != "submit" or self.request_body is None:
+    async def _prompts(self) -> list[str]:
+        """The `[[mock:...]]` tokens of a submit's prompts. The body is parsed here once (off the event loop
+        when large) and handed to the route through the scope, which then need not parse it again."""
+        raw = self.request_body
+        if self.endpoint != "submit" or raw is None:
             return []
+        max_items = self.rt.settings.max_json_items
         try:
-            body = orjson.loads(self.request_body)
-        except orjson.JSONDecodeError:
-            return []
+            body = await off_loop(len(raw), lambda: parse_json(raw, max_items))
+        except errors.ApiError:
+            return []  # the route refuses the body with the same error
+        self.scope[PARSED_BODY_KEY] = (raw, body)
         return faults.prompt_tokens(body)
 
     async def apply_latency(self, decision: faults.Decision) -> None:

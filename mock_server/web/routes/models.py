@@ -14,7 +14,7 @@ from ...sim import errors
 from ...sim.faults import job_overrides
 from ...sim.job_media import prepare_backdrop
 from .. import bodies
-from ..http import base_url, bearer_token, json, json_body, runtime
+from ..http import base_url, bearer_token, json, runtime, submit_inputs
 from ..middleware import job_fault_of
 
 router = APIRouter()
@@ -61,7 +61,7 @@ async def submit(request: Request, model_id: str) -> Response:
     rt = runtime(request)
     account = bearer_token(request, rt.settings)
     model = rt.jobs.model(model_id)  # 400001 before the body is even read
-    inputs = rt.contract.validate(model_id, await json_body(request, rt.settings.max_body_bytes))
+    inputs = await submit_inputs(request, rt, model_id)
     rt.accounts.admit(account, model, inputs)  # 400002 if it cannot pay, 429 if no room
     backdrop, overrides = await prepare_backdrop(inputs, rt.settings)
     fault = job_fault_of(request.scope)
