@@ -24,12 +24,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .errors import detail_item
 from .jobs import Overrides
 from .lifecycle import FAILURE_REASONS, Job, Outcome
 
 Endpoint = Literal["submit", "status", "result", "cancel", "models", "model", "categories", "files"]
 Source = Literal["admin", "config", "header", "prompt"]
-PROMPT_TOKEN = re.compile(r"\[\[mock:([^\]]*)\]\]")
+# No bracket inside a token: each attempt stops at the next bracket, so scanning is linear in the prompt
+# (with `[^\]]*`, a prompt of 20,000 "[[mock:" took 33 s, all of it on the event loop).
+PROMPT_TOKEN = re.compile(r"\[\[mock:([^\[\]]*)\]\]")
+MAX_PROMPT_TOKENS = 10
+MAX_COMPACT_CHARS = 1000
+NAME_MAX_CHARS = 100
+NAME_FORBIDDEN = frozenset(',;=[]"\\')
+NAME_RULE = (
+    f"1 to {NAME_MAX_CHARS} printable ASCII characters without spaces or any of , ; = [ ] \" \\ "
+    "(the name is sent in the X-Mock-Decision header)"
+)
+MAX_DELAY_S = 86_400.0
 JOB_ERRORS: Mapping[str, str] = dict(FAILURE_REASONS)
 MAX_EPHEMERAL_COUNTERS = 10_000
 CDN_PAGE = (
@@ -47,9 +59,20 @@ class FaultRuleError(ValueError):
 
 
 class _Strict(BaseModel):
-    """Unknown keys are refused: a typo in a rule must not silently make it match everything."""
+    """Unknown keys are refused: a typo in a rule must not silently make it match everything. Numbers must be
+    finite (`retry_after=inf` once reached `math.ceil` and answered 500)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def header_safe_name(name: str) -> bool:
+    """A rule name that can go into a header and be split back out of `X-Mock-Decision: a, b` and of the
+    compact `key=value,...` form: printable ASCII, no space, no separator."""
+    return (
+        0 < len(name) <= NAME_MAX_CHARS
+        and all("!" <= c <= "~" for c in name)
+        and not NAME_FORBIDDEN.intersection(name)
+    )
 
 
 # --- match ----------------------------------------------------------------------------------------
@@ -70,12 +93,18 @@ class Facts:
 class Match(_Strict):
     """Which requests a rule looks at; every given key must hold. `path` and `model` are globs (`*`)."""
 
-    account: str | None = Field(None, description="Bearer token (for /files: the token that owns the job).")
+    account: str | None = Field(
+        None, max_length=4096, description="Bearer token (for /files: the token that owns the job)."
+    )
     endpoint: Endpoint | list[Endpoint] | None = Field(None, description="One endpoint name or a list.")
-    model: str | None = Field(None, description="Glob on the model id (submit, catalog entry, a job's paths).")
-    method: str | None = Field(None, description="HTTP method, any case.")
-    path: str | None = Field(None, description="Glob on the path, e.g. /v1/requests/*/status; * spans slashes.")
-    request_id: str | None = Field(None, description="Only the paths of this one job.")
+    model: str | None = Field(
+        None, max_length=1000, description="Glob on the model id (submit, catalog entry, a job's paths)."
+    )
+    method: str | None = Field(None, max_length=20, description="HTTP method, any case.")
+    path: str | None = Field(
+        None, max_length=1000, description="Glob on the path, e.g. /v1/requests/*/status; * spans slashes."
+    )
+    request_id: str | None = Field(None, max_length=200, description="Only the paths of this one job.")
 
     def matches(self, facts: Facts) -> bool:
         if self.account is not None and facts.account != self.account:
@@ -97,14 +126,14 @@ class Match(_Strict):
 
 
 class LogNormal(_Strict):
-    median: float = Field(gt=0, description="Median latency, seconds.")
-    sigma: float = Field(0.5, ge=0, description="Spread of log(latency).")
+    median: float = Field(gt=0, le=MAX_DELAY_S, description="Median latency, seconds.")
+    sigma: float = Field(0.5, ge=0, le=10, description="Spread of log(latency).")
 
 
 class Latency(_Strict):
     """Wall-clock delay before the answer. Exactly one of the three shapes; a bare number means `fixed`."""
 
-    fixed: float | None = Field(None, ge=0)
+    fixed: float | None = Field(None, ge=0, le=MAX_DELAY_S)
     uniform: tuple[float, float] | None = None
     lognormal: LogNormal | None = None
 
@@ -120,8 +149,8 @@ class Latency(_Strict):
         given = [k for k in ("fixed", "uniform", "lognormal") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of fixed, uniform, lognormal")
-        if self.uniform is not None and not 0 <= self.uniform[0] <= self.uniform[1]:
-            raise ValueError("uniform must be [low, high] with 0 <= low <= high")
+        if self.uniform is not None and not 0 <= self.uniform[0] <= self.uniform[1] <= MAX_DELAY_S:
+            raise ValueError(f"uniform must be [low, high] with 0 <= low <= high <= {MAX_DELAY_S:g}")
         return self
 
     def sample(self, rng: random.Random) -> float:
@@ -130,14 +159,17 @@ class Latency(_Strict):
         if self.uniform is not None:
             return rng.uniform(*self.uniform)
         assert self.lognormal is not None
+        # Bounded median and sigma keep this finite (sigma=1000 once overflowed `exp` into a 500).
         return self.lognormal.median * math.exp(self.lognormal.sigma * rng.gauss(0.0, 1.0))
 
 
 class Dribble(_Strict):
-    """Send the body `chunk` bytes at a time with `delay` wall seconds between chunks (a slow link)."""
+    """Send the body `chunk` bytes at a time with `delay` wall seconds between chunks (a slow link). The
+    delays of one response add up to at most `max_fault_latency_s` (less any latency the rule added); after
+    that the rest of the body goes at once."""
 
-    chunk: int = Field(1024, ge=1)
-    delay: float = Field(0.05, ge=0)
+    chunk: int = Field(1024, ge=1, le=16 * 1024 * 1024)
+    delay: float = Field(0.05, ge=0, le=60)
 
 
 REQUEST_EFFECTS = ("status", "latency", "drop", "dribble", "truncate", "as_200", "html", "retry_after")
@@ -150,9 +182,13 @@ class Effect(_Strict):
     submits."""
 
     status: int | None = Field(None, ge=400, le=599, description="Answer this HTTP error in the API's body.")
-    error_code: int | None = Field(None, description="Error code in the body; default <status>001.")
-    message: str | None = Field(None, description="error_message in the body.")
-    retry_after: float | None = Field(None, ge=0, description="Adds Retry-After (whole seconds, rounded up).")
+    error_code: int | None = Field(
+        None, ge=0, le=999_999_999, description="Error code in the body; default <status>001."
+    )
+    message: str | None = Field(None, max_length=1000, description="error_message in the body.")
+    retry_after: float | None = Field(
+        None, ge=0, le=MAX_DELAY_S, description="Adds Retry-After (whole seconds, rounded up)."
+    )
     html: bool | None = Field(None, description="An HTML page like a CDN's instead of JSON; default on for 502/504.")
     as_200: bool = Field(False, description="The quirk: the error body with HTTP 200 (status defaults to 500).")
     latency: Latency | None = Field(None, description="Wall-clock delay before answering.")
@@ -163,11 +199,18 @@ class Effect(_Strict):
         "abort", description="abort: full Content-Length, then the connection dies; short: a complete short file."
     )
     fail_at: float | None = Field(None, ge=0, le=1, description="The job fails at this fraction of its run.")
-    error: str = Field("internal_error", description="Failure code: content_moderation, internal_error, timeout, ...")
-    error_message: str | None = Field(None, description="Failure message; default: the code's usual message.")
+    error: str = Field(
+        "internal_error", min_length=1, max_length=100,
+        description="Failure code: content_moderation, internal_error, timeout, ...",
+    )
+    error_message: str | None = Field(
+        None, max_length=1000, description="Failure message; default: the code's usual message."
+    )
     stuck: bool = Field(False, description="The job never leaves the queue.")
-    run_factor: float | None = Field(None, gt=0, description="The job runs this many times longer.")
-    not_found_for: float | None = Field(None, gt=0, description="Status and result answer 404001 this long after submit.")
+    run_factor: float | None = Field(None, gt=0, le=1000, description="The job runs this many times longer.")
+    not_found_for: float | None = Field(
+        None, gt=0, le=MAX_DELAY_S * 365, description="Status and result answer 404001 this long after submit."
+    )
 
     @field_validator("dribble", mode="before")
     @classmethod
@@ -235,8 +278,7 @@ class Rule(_Strict):
     """One fault rule. Triggers are ANDed: a rule fires on a matching request when every given one holds."""
 
     name: str | None = Field(
-        None, min_length=1, max_length=100, pattern=r"^[^,\s][^,\r\n]*$",
-        description="Shown in X-Mock-Decision; unique per account scope (adding it again replaces it).",
+        None, description=f"Shown in X-Mock-Decision; unique per account scope (adding it again replaces it); {NAME_RULE}.",
     )
     match: Match = Field(default_factory=Match)
     effect: Effect
@@ -246,6 +288,14 @@ class Rule(_Strict):
     every: int | None = Field(None, ge=1, description="Fire on every Nth match.")
     window: Window | None = Field(None, description="Fire only inside this window of clock time (an outage).")
     limit: int | None = Field(None, ge=1, description="Fire at most N times in all.")
+
+    @field_validator("name")
+    @classmethod
+    def _header_safe(cls, value: str | None) -> str | None:
+        """A name with U+2028 made every matching request answer 500, one with U+0001 closed the connection."""
+        if value is not None and not header_safe_name(value):
+            raise ValueError(f"a rule name is {NAME_RULE}")
+        return value
 
     def triggered(self, n: int, fires: int, draw: float) -> bool:
         """Whether the n-th match (1-based) fires, given `fires` earlier fires and a uniform `draw`."""
@@ -262,7 +312,7 @@ class Rule(_Strict):
 
 def _errors_of(exc: ValidationError, prefix: Sequence[str | int]) -> list[dict[str, Any]]:
     return [
-        {"loc": [*prefix, *e["loc"]], "msg": e["msg"], "type": e["type"]}
+        detail_item([*prefix, *e["loc"]], e["msg"], e["type"])
         for e in exc.errors(include_url=False, include_context=False, include_input=False)
     ]
 
@@ -321,6 +371,8 @@ def _compact_value(key: str, raw: str | None) -> Any:
 def parse_compact(text: str, source: Source, prefix: Sequence[str | int]) -> Rule:
     """`status=429,retry_after=7` (or `;`-separated) as a rule. Keys: `name`, the trigger keys, and any
     effect key; `latency=uniform:0.1:0.3`, `dribble=CHUNK:DELAY`, and bare `drop`, `stuck`, `as_200`, `html`."""
+    if len(text) > MAX_COMPACT_CHARS:
+        raise FaultRuleError([detail_item([*prefix], f"At most {MAX_COMPACT_CHARS} characters", "string_too_long")])
     data: dict[str, Any] = {"name": source}
     effect: dict[str, Any] = {}
     for part in re.split(r"[,;]", text):
@@ -332,7 +384,7 @@ def parse_compact(text: str, source: Source, prefix: Sequence[str | int]) -> Rul
         try:
             value = _compact_value(key, raw.strip() if sep else None)
         except ValueError as exc:
-            raise FaultRuleError([{"loc": [*prefix, key], "msg": str(exc), "type": "value_error"}]) from None
+            raise FaultRuleError([detail_item([*prefix, key], str(exc), "value_error")]) from None
         if key == "name":
             data["name"] = str(value)
         elif key in TRIGGER_KEYS:
@@ -572,6 +624,10 @@ class FaultBook:
 def request_rules(header: str | None, prompts: Sequence[str], now: float) -> list[ActiveRule]:
     """The one-request rules a request carries: its `X-Mock-Fault` header and its prompt tokens."""
     out: list[ActiveRule] = []
+    if len(prompts) > MAX_PROMPT_TOKENS:
+        raise FaultRuleError([detail_item(
+            ["body", "prompt"], f"At most {MAX_PROMPT_TOKENS} [[mock:...]] tokens per request", "too_many_tokens"
+        )])
     if header:
         rule = parse_compact(header, "header", ["header", "X-Mock-Fault"])
         out.append(ActiveRule(rule, rule.name or "header", "header", now))

@@ -6,8 +6,8 @@ account's rate limit, (4) hands job-stage effects to the submit route through th
 (5) records the exchange in the journal. It is pure ASGI, not `BaseHTTPMiddleware`, because that one
 buffers streamed bodies, and dribbling or cutting a body must happen on the wire.
 
-Latency and dribble delays are *wall* seconds (`asyncio.sleep`), capped by `max_fault_latency_s`: they
-exist to exercise a client's time-outs, which run on wall time whatever the mock's clock does. Keep them
+Latency and dribble delays are *wall* seconds (`asyncio.sleep`), together capped by `max_fault_latency_s` per
+exchange: they exist to exercise a client's time-outs, which run on wall time whatever the mock's clock does. Keep them
 small in tests.
 
 Dropping a connection needs the socket, which ASGI does not expose. Under uvicorn the server's transport
@@ -33,7 +33,7 @@ from ..sim.clock import monotonic_now, wall_now
 from ..sim.contract import SUBMIT_PREFIX
 from ..sim.journal import decode_body
 from ..sim.world import Runtime
-from .http import PARSED_BODY_KEY, off_loop, parse_json
+from .http import PARSED_BODY_KEY, header_value, off_loop, parse_json
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -46,6 +46,7 @@ DECISION_HEADER = "x-mock-decision"
 FAULT_HEADER = b"x-mock-fault"
 RATE_LIMIT_DECISION = "rate-limit"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+MAX_DRIBBLE_PIECES = 10_000
 
 
 class ConnectionDropped(Exception):
@@ -201,6 +202,9 @@ class Exchange:
         self.outcome = "answered"
         self.request_body: bytes | None = None
         self.recorded = False
+        # Wall seconds of delay faults may still add to this exchange: latency and dribble pauses together.
+        self.delay_budget = rt.settings.max_fault_latency_s
+        self.dribbled_pieces = 0
 
     # -- the flow ----------------------------------------------------------------------------------
 
@@ -258,9 +262,14 @@ class Exchange:
         return faults.prompt_tokens(body)
 
     async def apply_latency(self, decision: faults.Decision) -> None:
-        delay = min(decision.latency_s, self.rt.settings.max_fault_latency_s)
-        if delay > 0:
-            await asyncio.sleep(delay)
+        await self.pause(decision.latency_s)
+
+    async def pause(self, seconds: float) -> None:
+        """Wait for a fault, within what is left of the exchange's `max_fault_latency_s`."""
+        wait = min(seconds, self.delay_budget)
+        if wait > 0:
+            self.delay_budget -= wait
+            await asyncio.sleep(wait)
 
     async def apply_answer(self, decision: faults.Decision) -> bool:
         """Drop the connection or answer an error, as the earliest fired rule that does either says;
@@ -295,7 +304,7 @@ class Exchange:
 
     async def respond(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
         raw = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
-        raw += [(k.lower().encode(), v.encode("latin-1")) for k, v in headers.items()]
+        raw += [(k.lower().encode(), header_value(v).encode()) for k, v in headers.items()]
         send = self.wrap_send(None)
         await send({"type": "http.response.start", "status": status, "headers": raw})
         await send({"type": "http.response.body", "body": body, "more_body": False})
@@ -343,7 +352,7 @@ class Exchange:
         self.status = int(message["status"])
         existing = next((v.decode("latin-1") for k, v in headers if k.lower() == b"x-mock-decision"), None)
         if self.decision and existing is None:
-            headers.append((b"x-mock-decision", self.decision.encode("latin-1")))
+            headers.append((b"x-mock-decision", header_value(self.decision).encode()))
         elif existing is not None:
             self.decision = ", ".join(x for x in (self.decision, existing) if x)
         for k, v in headers:
@@ -362,23 +371,30 @@ class Exchange:
         return {**message, "headers": headers}
 
     async def write(self, body: bytes, more: bool, dribble: faults.Effect | None) -> None:
-        """Send a body part, in small delayed pieces when a rule dribbles it."""
+        """Send a body part, in small delayed pieces when a rule dribbles it. Once the pauses have used up
+        `max_fault_latency_s` (or after `MAX_DRIBBLE_PIECES` pieces) the rest goes at once: `dribble=1:inf`
+        once held a response, and with it the server's shutdown, forever."""
         spec = dribble.dribble if dribble is not None else None
         if spec is None or len(body) <= spec.chunk:
             if not more:
                 self.record()
             await self.send({"type": "http.response.body", "body": body, "more_body": more})
             if spec is not None and more:
-                await asyncio.sleep(spec.delay)
+                await self.pause(spec.delay)
             return
-        for i in range(0, len(body), spec.chunk):
-            piece = body[i : i + spec.chunk]
-            last = i + spec.chunk >= len(body)
+        i = 0
+        while i < len(body):
+            slow = self.delay_budget > 0 and self.dribbled_pieces < MAX_DRIBBLE_PIECES
+            size = spec.chunk if slow else len(body) - i
+            piece = body[i : i + size]
+            i += size
+            self.dribbled_pieces += 1
+            last = i >= len(body)
             if last and not more:
                 self.record()
             await self.send({"type": "http.response.body", "body": piece, "more_body": more or not last})
             if not last or more:
-                await asyncio.sleep(spec.delay)
+                await self.pause(spec.delay)
 
     def capture(self, body: bytes) -> None:
         """Keep small JSON answers for the journal (status words, request ids); never media."""
