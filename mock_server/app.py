@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
-from .config import load_controls
+from .config import Controls, StartupError, load_controls
 from .media import MediaCache
 from .settings import Settings
 from .sim import errors
@@ -29,12 +29,22 @@ from .sim.world import Runtime
 from .spec import load_spec
 from .web.http import error_response
 from .web.middleware import ControlsMiddleware
-from .web.routes import admin, controls, docs, files, models, requests
+from .web.routes import admin, docs, files, models, requests
+from .web.routes import controls as control_routes
 
 log = logging.getLogger("kling_mock")
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def _media_cache(settings: Settings) -> MediaCache:
+    try:
+        return MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers)
+    except OSError as exc:
+        raise StartupError(f"cache_dir {settings.cache_dir}: {exc.strerror or exc}") from None
+
+
+def build_runtime(settings: Settings, controls: Controls | None = None) -> Runtime:
+    """The world of one app. `controls` are the config file's, if the caller has read it already;
+    otherwise they are read from `settings.config_file`. Raises `StartupError` if it cannot be built."""
     spec = load_spec()
     contract = Contract(
         spec,
@@ -44,8 +54,9 @@ def build_runtime(settings: Settings) -> Runtime:
     clock = make_clock(settings.clock, settings.speed, settings.manual_clock_start)
     store = MemoryStore(settings.slots_per_account)
     jobs = JobService(settings, contract, store, clock, timing_from(settings))
-    media = MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers)
-    controls = load_controls(settings.config_file)
+    if controls is None:
+        controls = load_controls(settings.config_file)
+    media = _media_cache(settings)
     faults = FaultBook(settings.seed, config_rules=controls.faults)
     faults.load_config(clock.now())
     journal = Journal(settings.journal_max_entries)
@@ -57,10 +68,13 @@ def _framework_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [errors.detail_item(list(e.get("loc", [])), str(e.get("msg", "")), str(e.get("type", ""))) for e in exc.errors()]
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build one independent mock server; tests may build as many as they like."""
+def create_app(settings: Settings | None = None, *, controls: Controls | None = None) -> FastAPI:
+    """Build one independent mock server; tests may build as many as they like.
+
+    Raises `StartupError` (a bad config file, an unusable cache directory) before anything is served.
+    """
     settings = settings or Settings()
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, controls)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -89,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.exception("unexpected error", exc_info=exc)
         return error_response(errors.internal())
 
-    for router in (models.router, requests.router, files.router, admin.router, controls.router, docs.router):
+    for router in (models.router, requests.router, files.router, admin.router, control_routes.router, docs.router):
         app.include_router(router)
     app.add_middleware(ControlsMiddleware, runtime=rt)
     app.mount(docs.DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name="docs-static")
