@@ -1,7 +1,8 @@
 """`kling-mock`: serve the mock, inspect an MP4, and talk to any server of the contract.
 
 `serve` and `inspect` live here; `run`, `status`, `result`, `cancel` and `models` are the harness's client
-commands (contracts.cli), mounted under the same program so one install gives both halves.
+commands, which the harness registers in the `kling_mock.commands` entry point group (pyproject.toml), so
+one install gives both halves while this package never imports the harness.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 import socket
 import sys
 from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +24,7 @@ from pydantic_settings import SettingsError
 from .config import ConfigFile, StartupError, read_config
 from .settings import Settings
 
+COMMANDS_GROUP = "kling_mock.commands"
 EXIT_STARTUP = 2  # like a usage error: nothing ran, the command line or its files must change
 
 SERVE_FLAGS: tuple[tuple[str, str], ...] = (
@@ -190,13 +193,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.set_defaults(func=inspect)
 
-    try:
-        from contracts.cli import add_commands
-    except ImportError:  # the harness is part of the same distribution; only a broken install lacks it
-        pass
-    else:
-        add_commands(sub)
+    add_plugin_commands(sub)
     return parser
+
+
+def add_plugin_commands(sub: Any) -> None:
+    """Commands other packages offer under `kling-mock`, found through the `kling_mock.commands` entry
+    point group: each entry is a function that adds its subparsers. The harness adds its client commands
+    (`run`, `status`, `result`, `cancel`, `models`) this way, so the server never imports the harness."""
+    for entry in entry_points(group=COMMANDS_GROUP):
+        try:
+            add = entry.load()
+        except (ImportError, AttributeError) as exc:  # a broken install of that package must not take `serve` down with it
+            print(f"warning: commands of {entry.value} not loaded: {exc}", file=sys.stderr)
+            continue
+        add(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
