@@ -101,8 +101,17 @@ class LogNormal(_Strict):
     sigma: float = Field(0.5, ge=0, description="Spread of log(latency).")
 
 
+def _number_or_shape(schema: dict[str, Any]) -> None:
+    """Latency's JSON schema says what `_number_is_fixed` accepts too: a bare number of seconds."""
+    shape = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [{"type": "number", "minimum": 0}, shape]
+
+
 class Latency(_Strict):
     """Wall-clock delay before the answer. Exactly one of the three shapes; a bare number means `fixed`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_number_or_shape)
 
     fixed: float | None = Field(None, ge=0)
     uniform: tuple[float, float] | None = None
