@@ -18,10 +18,10 @@ from mock_server.sim.lifecycle import (
     Plan,
     Timing,
     can_cancel,
-    job_rng,
     plan_job,
     schedule,
 )
+from mock_server.sim.rng import rng_for
 from mock_server.sim.store.memory import MemoryStore
 
 T2V = "kling/kling-3.0/standard/text-to-video"
@@ -259,7 +259,7 @@ def test_a_stuck_job_stays_queued_without_blocking_others() -> None:
 
 
 def test_plan_ready_time_never_precedes_the_previous_jobs() -> None:
-    rng = job_rng(0, "a", 0)
+    rng = rng_for(0, "a", 0)
     p = plan_job(rng, Timing(), now=0.0, prev_ready=50.0, tier="standard", duration_s=5, sound=False)
     assert p.ready_at >= 50.0
 

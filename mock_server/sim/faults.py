@@ -13,7 +13,6 @@ sequence give the same decisions whatever else happens (other accounts' traffic,
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import math
 import random
 import re
@@ -26,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .jobs import Overrides
 from .lifecycle import FAILURE_REASONS, Job, Outcome
+from .rng import rng_for
 
 Endpoint = Literal["submit", "status", "result", "cancel", "models", "model", "categories", "files"]
 Source = Literal["admin", "config", "header", "prompt"]
@@ -357,12 +357,6 @@ def prompt_tokens(inputs: Any) -> list[str]:
 # --- deciding -------------------------------------------------------------------------------------
 
 
-def decision_rng(seed: int, name: str, n: int) -> random.Random:
-    """The randomness of one rule's n-th match, independent of every other rule and request."""
-    digest = hashlib.blake2b(f"{seed}\x1ffault\x1f{name}\x1f{n}".encode(), digest_size=16).digest()
-    return random.Random(int.from_bytes(digest, "big"))
-
-
 @dataclass(frozen=True)
 class ActiveRule:
     """A rule as the server holds it: where it came from, when it was added, and its identity."""
@@ -487,7 +481,7 @@ def decide(
         if not active.applies(facts, now):
             continue
         n = counters.bump(key, ephemeral)
-        rng = decision_rng(seed, active.name, n)
+        rng = rng_for(seed, "fault", active.name, n)  # the randomness of this rule's n-th match alone
         draw = rng.random()
         if not active.rule.triggered(n, counters.fired.get(key, 0), draw):
             continue

@@ -23,11 +23,11 @@ from .lifecycle import (
     View,
     can_cancel,
     expired,
-    job_rng,
     plan_job,
     request_id_from,
     view,
 )
+from .rng import rng_for
 from .store import JobStore
 
 
@@ -81,7 +81,7 @@ class JobService:
         overrides = overrides or Overrides()
         now = self.clock.now()
         seq = self.store.next_seq(account)
-        rng = job_rng(self.settings.seed, account, seq)
+        rng = rng_for(self.settings.seed, account, seq)
         request_id = request_id_from(rng)
         plan = plan_job(
             rng,

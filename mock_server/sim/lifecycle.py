@@ -13,7 +13,6 @@ the jobs ahead that have not started yet, and that number can only go down.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import math
 import random
@@ -216,12 +215,6 @@ FAILURE_REASONS: tuple[tuple[str, str], ...] = (
     ("content_moderation", "The request was flagged by content moderation"),
     ("timeout", "Generation timed out"),
 )
-
-
-def job_rng(seed: int, account: str, seq: int) -> random.Random:
-    """A generator private to one job: the same seed, account and position give the same decisions."""
-    digest = hashlib.blake2b(f"{seed}\x1f{account}\x1f{seq}".encode(), digest_size=16).digest()
-    return random.Random(int.from_bytes(digest, "big"))
 
 
 def request_id_from(rng: random.Random) -> str:
