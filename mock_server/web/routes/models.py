@@ -29,7 +29,7 @@ async def list_models(request: Request, limit: int = 20, offset: int = 0, catego
         raise errors.validation_error(
             [errors.detail_item(["query", "limit" if not 1 <= limit <= 100 else "offset"], "Out of range", "range")]
         )
-    entries = [m.catalog_entry() for m in rt.contract.models.values() if category is None or category in m.categories]
+    entries = [m.catalog_entry() for m in rt.contract.models.values() if category is None or category in m.op.categories]
     return json({"models": entries[offset : offset + limit], "total": len(entries), "limit": limit, "offset": offset})
 
 
@@ -37,7 +37,7 @@ async def list_models(request: Request, limit: int = 20, offset: int = 0, catego
 async def list_categories(request: Request) -> Response:
     rt = runtime(request)
     bearer_token(request, rt.settings)
-    names = sorted({c for m in rt.contract.models.values() for c in m.categories})
+    names = sorted({c for m in rt.contract.models.values() for c in m.op.categories})
     return json({"categories": names})
 
 
