@@ -30,9 +30,10 @@ import orjson
 
 from ..sim import errors, faults
 from ..sim.clock import monotonic_now, wall_now
-from ..sim.contract import SUBMIT_PREFIX
 from ..sim.journal import decode_body
 from ..sim.world import Runtime
+from .auth import parse_bearer
+from .paths import target_of
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -69,42 +70,12 @@ def observed(path: str) -> bool:
     return path.startswith(("/v1/", "/files/")) or path == "/v1"
 
 
-def endpoint_of(method: str, path: str) -> tuple[str | None, str | None, str | None]:
-    """(endpoint name, request id, model id) read off the path alone."""
-    if path.startswith("/files/"):
-        name = path[len("/files/") :]
-        return "files", name.removesuffix(".mp4"), None
-    if path == "/v1/models":
-        return "models", None, None
-    if path == "/v1/models/categories":
-        return "categories", None, None
-    if path.startswith(SUBMIT_PREFIX):
-        model_id = path[len(SUBMIT_PREFIX) :]
-        return ("submit" if method == "POST" else "model"), None, model_id
-    parts = path.split("/")
-    if len(parts) == 5 and parts[1:3] == ["v1", "requests"] and parts[4] in ("status", "result", "cancel"):
-        return parts[4], parts[3], None
-    return None, None, None
-
-
 def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
             text: str = value.decode("latin-1")
             return text
     return None
-
-
-def bearer(scope: Scope) -> str | None:
-    """The account a request claims, read leniently (the route itself refuses bad tokens)."""
-    value = header(scope, b"authorization")
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-        return None
-    return token
 
 
 async def buffer_body(receive: Receive, cap: int) -> tuple[bytes | None, Receive]:
@@ -182,9 +153,10 @@ class Exchange:
         self.now = rt.clock.now()
         self.method: str = scope["method"]
         self.path: str = scope["path"]
-        endpoint, request_id, model = endpoint_of(self.method, self.path)
+        target = target_of(scope)
+        endpoint, request_id, model = target.endpoint, target.request_id, target.model_id
         self.endpoint, self.request_id = endpoint, request_id
-        account = bearer(scope) if self.path.startswith("/v1") else None
+        account = parse_bearer(header(scope, b"authorization")) if self.path.startswith("/v1") else None
         job = rt.store.get(request_id) if request_id else None
         if job is not None:
             model = job.model_id

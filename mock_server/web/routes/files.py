@@ -12,6 +12,7 @@ from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSati
 from ...sim import errors
 from ...sim.job_media import render_spec
 from ..http import runtime
+from ..paths import VIDEO_SUFFIX, request_id_in
 
 router = APIRouter()
 
@@ -19,8 +20,8 @@ router = APIRouter()
 @router.api_route("/files/{name}", methods=["GET", "HEAD"])
 async def video(request: Request, name: str) -> Response:
     rt = runtime(request)
-    request_id = name.removesuffix(".mp4")
-    job = rt.jobs.finished_ok(request_id) if name.endswith(".mp4") else None
+    request_id = request_id_in(request.scope)
+    job = rt.jobs.finished_ok(request_id) if name.endswith(VIDEO_SUFFIX) else None
     if job is None:
         raise errors.not_found(request_id)
     spec = render_spec(job, rt.jobs.model(job.model_id), rt.settings, job.backdrop)

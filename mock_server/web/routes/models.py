@@ -14,7 +14,8 @@ from ...sim import errors
 from ...sim.faults import job_overrides
 from ...sim.job_media import prepare_backdrop
 from .. import bodies
-from ..http import base_url, bearer_token, json, json_body, runtime
+from ..auth import bearer_token
+from ..http import base_url, json, json_body, runtime
 from ..middleware import job_fault_of
 
 router = APIRouter()

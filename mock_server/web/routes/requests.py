@@ -17,7 +17,9 @@ from ...sim.faults import hidden, job_decision_headers
 from ...sim.lifecycle import Job
 from ...sim.world import Runtime
 from .. import bodies
-from ..http import base_url, bearer_token, json, runtime
+from ..auth import bearer_token
+from ..http import base_url, json, runtime
+from ..paths import request_id_in
 
 router = APIRouter()
 BOOL = TypeAdapter(bool)
@@ -43,7 +45,7 @@ def check_visible(rt: Runtime, job: Job) -> None:
 
 
 async def status(request: Request) -> Response:
-    rt, request_id = runtime(request), request.path_params["request_id"]
+    rt, request_id = runtime(request), request_id_in(request.scope)
     job, v = rt.jobs.find(bearer_token(request, rt.settings), request_id)
     check_visible(rt, job)
     urls = bodies.Urls(base_url(request, rt.settings), request_id)
@@ -51,7 +53,7 @@ async def status(request: Request) -> Response:
 
 
 async def result(request: Request) -> Response:
-    rt, request_id = runtime(request), request.path_params["request_id"]
+    rt, request_id = runtime(request), request_id_in(request.scope)
     include_cost = include_cost_of(request)
     job, v = rt.jobs.find(bearer_token(request, rt.settings), request_id)
     check_visible(rt, job)
@@ -61,7 +63,7 @@ async def result(request: Request) -> Response:
 
 
 async def cancel(request: Request) -> Response:
-    rt, request_id = runtime(request), request.path_params["request_id"]
+    rt, request_id = runtime(request), request_id_in(request.scope)
     _, v, cancelled = rt.jobs.cancel(bearer_token(request, rt.settings), request_id)
     urls = bodies.Urls(base_url(request, rt.settings), request_id)
     return json(bodies.cancel_body(v, urls, rt.settings, cancelled))
