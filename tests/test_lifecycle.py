@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,9 +12,10 @@ from mock_server.settings import Settings
 from mock_server.sim.clock import ClockError, ManualClock, ScaledClock
 from mock_server.sim.contract import Contract, load_spec
 from mock_server.sim.errors import ApiError
-from mock_server.sim.jobs import JobService, Overrides, timing_from
+from mock_server.sim.jobs import JobService, timing_from
 from mock_server.sim.lifecycle import (
     AccountQueue,
+    JobFault,
     Outcome,
     Phase,
     Plan,
@@ -39,9 +42,9 @@ def make_service(**overrides: object) -> tuple[JobService, ManualClock]:
     return svc, clock
 
 
-def submit(svc: JobService, account: str = "tok", **inputs: object) -> str:
+def submit(svc: JobService, account: str = "tok", fault: JobFault | None = None, **inputs: object) -> str:
     body = svc.contract.validate(T2V, {"prompt": "a cat", **inputs})
-    return svc.submit(account, T2V, body).request_id
+    return asyncio.run(svc.submit(account, svc.model(T2V), body, fault)).request_id
 
 
 # --- schedule ------------------------------------------------------------------------------------------
@@ -249,8 +252,7 @@ def test_failure_rate_fails_jobs_with_an_error_and_they_end_early() -> None:
 
 def test_a_stuck_job_stays_queued_without_blocking_others() -> None:
     svc, clock = make_service(slots_per_account=1)
-    body = svc.contract.validate(T2V, {"prompt": "x"})
-    stuck = svc.submit("tok", T2V, body, Overrides(stuck=True)).request_id
+    stuck = submit(svc, fault=JobFault(stuck=True), prompt="x")
     other = submit(svc)
     clock.advance(10_000)
     assert svc.find("tok", stuck)[1].phase is Phase.QUEUED

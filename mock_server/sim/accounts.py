@@ -20,7 +20,7 @@ from .billing import Balances, Charge, Statement, affordable, statement
 from .clock import iso
 from .contract import ModelInfo
 from .jobs import JobService
-from .lifecycle import INF, Phase
+from .lifecycle import INF, Job, Phase
 from .ratelimit import Limits, RateLimiter, retry_after_header
 
 STUCK_RETRY_AFTER_S = 60.0
@@ -141,8 +141,12 @@ class Accounts:
                 retry_after_header(wait), f"Too many concurrent jobs: at most {limit} queued or running per account"
             )
 
-    def admitted(self, account: str, request_id: str) -> None:
-        self.limiter.admitted(account, request_id)
+    def admitted(self, job: Job, start: float) -> None:
+        """The job service stored a job this gate admitted."""
+        self.limiter.admitted(job.account, job.request_id)
+
+    def cancelled(self, job: Job) -> None:
+        """The job service cancelled a queued job (the limiter drops finished jobs as it meets them)."""
 
     # --- the admin view -----------------------------------------------------------------------
 

@@ -61,8 +61,8 @@ def forbidden(request_id: str) -> ApiError:
     return ApiError(403, 403001, f"Request {request_id} belongs to another account")
 
 
-def not_found(request_id: str) -> ApiError:
-    return ApiError(404, 404001, f"Request {request_id} not found or expired")
+def not_found(request_id: str, headers: dict[str, str] | None = None) -> ApiError:
+    return ApiError(404, 404001, f"Request {request_id} not found or expired", headers=dict(headers or {}))
 
 
 def body_too_large(limit: int) -> ApiError:

@@ -31,6 +31,7 @@ import orjson
 from ..sim import errors, faults
 from ..sim.clock import monotonic_now, wall_now
 from ..sim.journal import decode_body
+from ..sim.lifecycle import JobFault
 from ..sim.world import Runtime
 from .auth import parse_bearer
 from .paths import target_of
@@ -52,9 +53,9 @@ class ConnectionDropped(Exception):
     """A fault dropped the connection where the server's socket could not be reached."""
 
 
-def job_fault_of(scope: Scope) -> tuple[faults.JobFault, str] | None:
-    """The job-stage effects the controls decided for this submit, and the names of their rules."""
-    found: tuple[faults.JobFault, str] | None = scope.get(JOB_FAULT_KEY)
+def job_fault_of(scope: Scope) -> JobFault | None:
+    """What the controls decided the job of this submit suffers, named by the rules behind it."""
+    found: JobFault | None = scope.get(JOB_FAULT_KEY)
     return found
 
 
@@ -195,7 +196,7 @@ class Exchange:
                     return
                 job_fault = decision.job_fault()
                 if job_fault is not None and self.endpoint == "submit":
-                    self.scope[JOB_FAULT_KEY] = (job_fault, self.decision)
+                    self.scope[JOB_FAULT_KEY] = job_fault
             if self.account is not None and self.path.startswith("/v1"):
                 refused = rt.accounts.take_request(self.account)
                 if refused is not None:

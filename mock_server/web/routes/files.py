@@ -10,7 +10,6 @@ from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable, Response
 
 from ...sim import errors
-from ...sim.job_media import render_spec
 from ..http import runtime
 from ..paths import VIDEO_SUFFIX, request_id_in
 
@@ -21,10 +20,9 @@ router = APIRouter()
 async def video(request: Request, name: str) -> Response:
     rt = runtime(request)
     request_id = request_id_in(request.scope)
-    job = rt.jobs.finished_ok(request_id) if name.endswith(VIDEO_SUFFIX) else None
-    if job is None:
+    spec = rt.jobs.video_of(request_id) if name.endswith(VIDEO_SUFFIX) else None
+    if spec is None:
         raise errors.not_found(request_id)
-    spec = render_spec(job, rt.jobs.model(job.model_id), rt.settings, job.backdrop)
     path = await rt.media.get(spec)
     try:
         stat = path.stat()
