@@ -6,6 +6,10 @@ account's rate limit, (4) hands job-stage effects to the submit route through th
 (5) records the exchange in the journal. It is pure ASGI, not `BaseHTTPMiddleware`, because that one
 buffers streamed bodies, and dribbling or cutting a body must happen on the wire.
 
+Everything the middleware adds to an answer is checked before the app runs: a decision whose rule names
+cannot be sent in the `X-Mock-Decision` header is refused (422001) there, so a submit never stores a job
+whose answer then fails on the way out.
+
 Latency and dribble delays are *wall* seconds (`asyncio.sleep`), capped by `max_fault_latency_s`: they
 exist to exercise a client's time-outs, which run on wall time whatever the mock's clock does. Keep them
 small in tests.
@@ -59,6 +63,15 @@ def job_fault_of(scope: Scope) -> JobFault | None:
     return found
 
 
+def unsendable(names: str) -> errors.ApiError:
+    """The answer when the names of the rules that fired cannot go into the X-Mock-Decision header."""
+    return errors.validation_error([errors.detail_item(
+        ["header", "X-Mock-Decision"],
+        f"fault rule names {names!r} cannot be sent in an HTTP header: use visible ASCII characters",
+        "header_unsafe",
+    )])
+
+
 class _Stop(Exception):
     """Internal: the response was cut on purpose; unwind the app without an error."""
 
@@ -77,6 +90,12 @@ def header(scope: Scope, name: bytes) -> str | None:
             text: str = value.decode("latin-1")
             return text
     return None
+
+
+def sendable(value: str) -> bool:
+    """Whether every HTTP server and client carries `value` in a header unchanged: visible ASCII and
+    spaces only (uvicorn refuses control characters; non-ASCII is encoded differently by each side)."""
+    return value.isascii() and value.isprintable()
 
 
 async def buffer_body(receive: Receive, cap: int) -> tuple[bytes | None, Receive]:
@@ -191,6 +210,10 @@ class Exchange:
             decision = rt.faults.decide(facts, self.now, extra)
             if decision is not None:
                 self.decision = decision.header
+                if not sendable(self.decision):
+                    # Refused before the app runs, so a submit stores nothing it could not answer.
+                    await self.answer_error(unsendable(self.decision))
+                    return
                 await self.apply_latency(decision)
                 if await self.apply_answer(decision):
                     return
@@ -309,8 +332,8 @@ class Exchange:
         headers = list(message.get("headers", []))
         self.status = int(message["status"])
         existing = next((v.decode("latin-1") for k, v in headers if k.lower() == b"x-mock-decision"), None)
-        if self.decision and existing is None:
-            headers.append((b"x-mock-decision", self.decision.encode("latin-1")))
+        if self.decision and existing is None and sendable(self.decision):
+            headers.append((b"x-mock-decision", self.decision.encode("ascii")))
         elif existing is not None:
             self.decision = ", ".join(x for x in (self.decision, existing) if x)
         for k, v in headers:
