@@ -13,6 +13,7 @@ sequence give the same decisions whatever else happens (other accounts' traffic,
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import random
 import re
@@ -416,10 +417,7 @@ class Decision:
         faults = [jf for f in self.fired if (jf := f.effect.job_fault()) is not None]
         if not faults:
             return None
-        combined = faults[0]
-        for later in faults[1:]:
-            combined = combined.then(later)
-        return replace(combined, rules=self.header)
+        return replace(functools.reduce(JobFault.then, faults), rules=self.header)
 
 
 @dataclass

@@ -297,7 +297,8 @@ def plan_job(
 ) -> Plan:
     """Decide a job's wait, run time and outcome. A fault overrides the outcome, the run time, or sticks it.
 
-    The same five draws are made whatever the fault, so a fault on one job never shifts another's timeline.
+    The same five draws are made whatever the fault, so a faulted job keeps the wait and run time it would
+    have had without it (a run factor scales that run time).
     """
     wait = timing.queue_wait_s * (1 + timing.queue_wait_jitter * (2 * rng.random() - 1))
     run = timing.run_seconds(tier, duration_s, sound) * (1 + timing.run_jitter * (2 * rng.random() - 1))
