@@ -55,6 +55,7 @@ def build_runtime(settings: Settings, controls: Controls | None = None) -> Runti
     faults.load_config(clock.now())
     journal = Journal(settings.journal_max_entries)
     accounts = Accounts(settings, jobs, controls.accounts)
+    jobs.admission = accounts  # balance and limits are checked inside the submit, before the store write
     return Runtime(settings, clock, contract, store, jobs, media, dict(spec), faults, journal, accounts)
 
 
