@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the routes: JSON responses, body reading, tokens, the public base URL.
+"""HTTP plumbing shared by the routes: JSON responses, body reading, the public base URL (tokens: `auth`).
 
 Kept apart from the routes so that each route reads as three lines: parse, call the domain, answer.
 """
@@ -16,7 +16,7 @@ from starlette.responses import Response
 
 from ..settings import Settings
 from ..sim import errors
-from ..sim.contract import DEFAULT_MAX_ITEMS, too_many_items
+from ..sim.contract import shape_problems, too_many_items
 from ..sim.world import Runtime
 
 T = TypeVar("T")
@@ -58,20 +58,6 @@ def base_url(request: Request, settings: Settings) -> str:
     if settings.public_base_url:
         return settings.public_base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
-
-
-def bearer_token(request: Request, settings: Settings) -> str:
-    """The caller's account. A missing or malformed token is refused before anything else is looked at."""
-    header = request.headers.get("authorization")
-    if not header:
-        raise errors.unauthorized(settings.auth_error_style, "missing Authorization header")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-        raise errors.unauthorized(settings.auth_error_style, "expected 'Authorization: Bearer <token>'")
-    if settings.tokens and token not in settings.tokens:
-        raise errors.unauthorized(settings.auth_error_style, "token not recognised")
-    return token
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -125,16 +111,23 @@ def structure_count(raw: bytes, stop_above: int) -> int:
     return count
 
 
-def parse_json(raw: bytes, max_items: int = DEFAULT_MAX_ITEMS) -> Any:
-    """The parsed body, or 422001: malformed JSON, or far more items than `max_items` (refused unparsed)."""
+def parse_json(raw: bytes, settings: Settings) -> Any:
+    """The parsed body, or 422001: malformed JSON, far more items than `max_json_items` (refused unparsed),
+    or a value outside `max_json_depth` / `max_json_items` (see `contract.shape_problems`), so nothing that
+    handles a body afterwards (the validator, an encoder, the journal) meets one it cannot walk."""
+    max_items = settings.max_json_items
     if structure_count(raw, 2 * max_items + 1) > 2 * max_items + 1:
         raise errors.validation_error([errors.detail_item(["body"], too_many_items(max_items), "too_many_items")])
     try:
-        return orjson.loads(raw)
+        value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise errors.validation_error(
             [errors.detail_item(["body"], f"Invalid JSON: {exc.msg} at position {exc.pos}", "json_invalid")]
         ) from None
+    problems = shape_problems(value, settings.max_json_depth, max_items)
+    if problems:
+        raise errors.validation_error(problems)
+    return value
 
 
 async def off_loop(size: int, work: Callable[[], T]) -> T:
@@ -145,12 +138,12 @@ async def off_loop(size: int, work: Callable[[], T]) -> T:
     return work()
 
 
-def parsed_body(request: Request, raw: bytes, max_items: int) -> Any:
+def parsed_body(request: Request, raw: bytes, settings: Settings) -> Any:
     """`parse_json(raw)`, or the value the controls middleware already parsed from the same bytes."""
     found = request.scope.get(PARSED_BODY_KEY)
     if found is not None and found[0] == raw:
         return found[1]
-    return parse_json(raw, max_items)
+    return parse_json(raw, settings)
 
 
 async def submit_inputs(request: Request, rt: Runtime, model_id: str) -> dict[str, Any]:
@@ -158,14 +151,15 @@ async def submit_inputs(request: Request, rt: Runtime, model_id: str) -> dict[st
     a large body is parsed and validated in a worker thread, in one hop."""
     raw = await read_body(request, rt.settings.max_body_bytes)
     return await off_loop(
-        len(raw), lambda: rt.contract.validate(model_id, parsed_body(request, raw, rt.settings.max_json_items))
+        len(raw), lambda: rt.contract.validate(model_id, parsed_body(request, raw, rt.settings))
     )
 
 
-async def json_body(request: Request, limit: int, max_items: int = DEFAULT_MAX_ITEMS) -> Any:
-    """Read and parse a JSON body (see `read_body`, `parse_json`); large ones are parsed off the event loop."""
-    raw = await read_body(request, limit)
-    return await off_loop(len(raw), lambda: parse_json(raw, max_items))
+async def json_body(request: Request, settings: Settings) -> Any:
+    """Read and parse a JSON body within the settings' limits (see `read_body`, `parse_json`); large ones are
+    parsed off the event loop."""
+    raw = await read_body(request, settings.max_body_bytes)
+    return await off_loop(len(raw), lambda: parse_json(raw, settings))
 
 
 def runtime(request: Request) -> Runtime:

@@ -6,6 +6,11 @@ account's rate limit, (4) hands job-stage effects to the submit route through th
 (5) records the exchange in the journal. It is pure ASGI, not `BaseHTTPMiddleware`, because that one
 buffers streamed bodies, and dribbling or cutting a body must happen on the wire.
 
+Everything the middleware adds to an answer can be sent: rule names are visible ASCII by construction
+(`faults.Rule` refuses others with 422001 wherever a rule is read, before the app runs, so a submit never
+stores a job whose answer then fails on the way out), and every header value written here goes through
+`header_value`, which percent-encodes whatever else might reach one.
+
 Latency and dribble delays are *wall* seconds (`asyncio.sleep`), together capped by `max_fault_latency_s` per
 exchange: they exist to exercise a client's time-outs, which run on wall time whatever the mock's clock does. Keep them
 small in tests.
@@ -30,10 +35,12 @@ import orjson
 
 from ..sim import errors, faults
 from ..sim.clock import monotonic_now, wall_now
-from ..sim.contract import SUBMIT_PREFIX
 from ..sim.journal import decode_body
+from ..sim.lifecycle import JobFault
 from ..sim.world import Runtime
+from .auth import parse_bearer
 from .http import PARSED_BODY_KEY, header_value, off_loop, parse_json
+from .paths import target_of
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -53,9 +60,9 @@ class ConnectionDropped(Exception):
     """A fault dropped the connection where the server's socket could not be reached."""
 
 
-def job_fault_of(scope: Scope) -> tuple[faults.JobFault, str] | None:
-    """The job-stage effects the controls decided for this submit, and the names of their rules."""
-    found: tuple[faults.JobFault, str] | None = scope.get(JOB_FAULT_KEY)
+def job_fault_of(scope: Scope) -> JobFault | None:
+    """What the controls decided the job of this submit suffers, named by the rules behind it."""
+    found: JobFault | None = scope.get(JOB_FAULT_KEY)
     return found
 
 
@@ -71,42 +78,12 @@ def observed(path: str) -> bool:
     return path.startswith(("/v1/", "/files/")) or path == "/v1"
 
 
-def endpoint_of(method: str, path: str) -> tuple[str | None, str | None, str | None]:
-    """(endpoint name, request id, model id) read off the path alone."""
-    if path.startswith("/files/"):
-        name = path[len("/files/") :]
-        return "files", name.removesuffix(".mp4"), None
-    if path == "/v1/models":
-        return "models", None, None
-    if path == "/v1/models/categories":
-        return "categories", None, None
-    if path.startswith(SUBMIT_PREFIX):
-        model_id = path[len(SUBMIT_PREFIX) :]
-        return ("submit" if method == "POST" else "model"), None, model_id
-    parts = path.split("/")
-    if len(parts) == 5 and parts[1:3] == ["v1", "requests"] and parts[4] in ("status", "result", "cancel"):
-        return parts[4], parts[3], None
-    return None, None, None
-
-
 def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
             text: str = value.decode("latin-1")
             return text
     return None
-
-
-def bearer(scope: Scope) -> str | None:
-    """The account a request claims, read leniently (the route itself refuses bad tokens)."""
-    value = header(scope, b"authorization")
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-        return None
-    return token
 
 
 async def buffer_body(receive: Receive, cap: int) -> tuple[bytes | None, Receive]:
@@ -184,9 +161,10 @@ class Exchange:
         self.now = rt.clock.now()
         self.method: str = scope["method"]
         self.path: str = scope["path"]
-        endpoint, request_id, model = endpoint_of(self.method, self.path)
+        target = target_of(scope)
+        endpoint, request_id, model = target.endpoint, target.request_id, target.model_id
         self.endpoint, self.request_id = endpoint, request_id
-        account = bearer(scope) if self.path.startswith("/v1") else None
+        account = parse_bearer(header(scope, b"authorization")) if self.path.startswith("/v1") else None
         job = rt.store.get(request_id) if request_id else None
         if job is not None:
             model = job.model_id
@@ -228,7 +206,7 @@ class Exchange:
                     return
                 job_fault = decision.job_fault()
                 if job_fault is not None and self.endpoint == "submit":
-                    self.scope[JOB_FAULT_KEY] = (job_fault, self.decision)
+                    self.scope[JOB_FAULT_KEY] = job_fault
             if self.account is not None and self.path.startswith("/v1"):
                 refused = rt.accounts.take_request(self.account)
                 if refused is not None:
@@ -253,9 +231,9 @@ class Exchange:
         raw = self.request_body
         if self.endpoint != "submit" or raw is None:
             return []
-        max_items = self.rt.settings.max_json_items
+        settings = self.rt.settings
         try:
-            body = await off_loop(len(raw), lambda: parse_json(raw, max_items))
+            body = await off_loop(len(raw), lambda: parse_json(raw, settings))
         except errors.ApiError:
             return []  # the route refuses the body with the same error
         self.scope[PARSED_BODY_KEY] = (raw, body)
