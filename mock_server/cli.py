@@ -145,7 +145,11 @@ def serve(args: argparse.Namespace) -> int:
         f"speed={settings.speed}, seed={settings.seed}); docs at /docs",
         file=sys.stderr,
     )
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level=args.log_level))
+    config = uvicorn.Config(
+        app, host=settings.host, port=port, log_level=args.log_level,
+        timeout_graceful_shutdown=settings.shutdown_timeout_s,
+    )
+    server = uvicorn.Server(config)
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down on

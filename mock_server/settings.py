@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         None, description="Base URL put into status/result/file URLs; default: the URL the request came in on."
     )
+    shutdown_timeout_s: int = Field(
+        5, ge=0, le=3600,
+        description="On SIGTERM/SIGINT, wait this long for answers in progress (fault delays included), then cut them.",
+    )
 
     # --- determinism and time ------------------------------------------------------------------
     seed: int = Field(0, description="One seed explains request ids, timings, faults and media bytes.")
