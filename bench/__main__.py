@@ -9,12 +9,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from . import admission, api, media
+from . import admission, api, cancel, media
 
 BENCHES: dict[str, Callable[[], None]] = {
     "media": media.main,
     "api": api.main,
     "admission": admission.main,
+    "cancel": cancel.main,
     # Append further benches here.
 }
 

@@ -101,20 +101,15 @@ class Accounts:
         """The account's running figures (what a submit is checked against), opened on first use."""
         found = self._books.get(account)
         if found is None:
-            found = self._books[account] = RunningBook(self.balances.opening(account))
+            store = self.jobs.store
+            found = self._books[account] = RunningBook(
+                self.balances.opening(account), lambda index, now: store.started_since(account, index, now)
+            )
         return found
 
     def figures(self, account: str, now: float) -> tuple[float | None, float, float]:
         """(balance, spent, held) at `now` from the running book: what `statement` would replay, in O(log n)."""
         return self.book(account).figures(now)
-
-    def _pending_end(self, pending: Pending) -> float | None:
-        """When a job the book still holds ends now (its start may have moved up); None if cancelled."""
-        job = self.jobs.store.get(pending.request_id)
-        if job is None or job.cancelled_at is not None:
-            return None
-        start = self.jobs.store.start_of(job)
-        return INF if math.isinf(start) else start + job.plan.busy_s
 
     # --- limits -------------------------------------------------------------------------------
 
@@ -165,17 +160,18 @@ class Accounts:
                 retry_after_header(wait), f"Too many concurrent jobs: at most {limit} queued or running per account"
             )
 
-    def admitted(self, job: Job, start: float) -> None:
+    def admitted(self, job: Job) -> None:
         """The job service stored a job this gate admitted: it holds its price until it ends."""
         self.limiter.admitted(job.account, job.request_id)
-        end = INF if math.isinf(start) else start + job.plan.busy_s
         cost = self.jobs.model(job.model_id).cost(job.inputs)
-        self.book(job.account).add(Pending(end, job.seq, job.request_id, job.model_id, cost, job.plan.outcome.ok))
+        self.book(job.account).add(
+            Pending(INF, job.seq, job.request_id, job.model_id, cost, job.plan.outcome.ok, job.plan.busy_s)
+        )
 
     def cancelled(self, job: Job) -> None:
-        """The job service cancelled a queued job: it leaves the book, and the jobs behind it end earlier.
-        (The limiter needs nothing: it drops finished jobs as it meets them.)"""
-        self.book(job.account).reschedule(self.jobs.clock.now(), self._pending_end)
+        """The job service cancelled a queued job: it leaves the book (the jobs behind it end earlier, which
+        the book learns when they start). The limiter needs nothing: it drops finished jobs as it meets them."""
+        self.book(job.account).cancel(job.seq)
 
     # --- the admin view -----------------------------------------------------------------------
 

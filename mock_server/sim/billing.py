@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .clock import iso
@@ -114,7 +114,8 @@ def micro_usd(amount: float) -> int:
 
 @dataclass(frozen=True, order=True)
 class Pending:
-    """A job that has not ended yet, as the book sees it: when it ends, and what it will cost if it succeeds.
+    """A job that has not ended yet, as the book sees it: when it ends (infinity until it has started), how
+    long it runs once started, and what it will cost if it succeeds.
 
     Ordered by (end, seq): the order in which the replay meets charges that fall at the same instant.
     """
@@ -125,32 +126,68 @@ class Pending:
     model_id: str = field(compare=False)
     cost: float = field(compare=False)
     ok: bool = field(compare=False)
+    busy_s: float = field(compare=False, default=0.0)
+
+
+StartedSince = Callable[[int, float], tuple[int, list[tuple[int, float]]]]
+"""The account's queue: (generation, [(seq, start)]) of the jobs started by `now` from the i-th on."""
 
 
 @dataclass
 class RunningBook:
     """One account's balance, spend and held money, kept current without replaying its jobs.
 
-    Unfinished jobs wait in a heap by end time and settle lazily, in (end, seq) order, whenever the book is
-    read at a later moment: a success is charged then, with the same rounding `statement` applies, and a
-    failure just stops being held. A balance set first settles everything that ended by then, as the replay
-    puts a charge before a setting made at the same instant. Ends before `now` never move, so settling
-    early is final; ends after it can (a cancel moves the account's later jobs up): `reschedule`.
+    Admitted jobs wait, held, until the account's queue says they have started (`started`, read from where
+    the book left off); only then is their end known, and they move to a heap by end time. They settle
+    lazily, in (end, seq) order, whenever the book is read at a later moment: a success is charged then,
+    with the same rounding `statement` applies, and a failure just stops being held. A balance set first
+    settles everything that ended by then, as the replay puts a charge before a setting made at the same
+    instant. A job that has started never moves, so a cancel (of a queued job) only stops holding its price:
+    O(1), where re-reading every unfinished job's end cost O(n) per cancel.
     """
 
     balance: float | None
+    started: StartedSince
     spent: float = 0.0
     held_micro: int = 0
-    pending: list[Pending] = field(default_factory=list)
+    waiting: dict[int, Pending] = field(default_factory=dict)  # admitted, not started: end unknown
+    ending: list[Pending] = field(default_factory=list)  # started, not settled: a heap by (end, seq)
+    _read: int = 0  # how many of the queue's started jobs the book has taken
+    _generation: int = 0
 
     def add(self, job: Pending) -> None:
-        heapq.heappush(self.pending, job)
+        self.waiting[job.seq] = job
         self.held_micro += micro_usd(job.cost)
+
+    def cancel(self, seq: int) -> None:
+        """A queued job was cancelled: it is no longer held, and will never be charged."""
+        job: Pending | None = self.waiting.pop(seq, None)
+        if job is None:  # only if the queue had to recompute its started jobs (see AccountQueue.remove)
+            job = next((j for j in self.ending if j.seq == seq), None)
+            if job is None:
+                return
+            self.ending.remove(job)
+            heapq.heapify(self.ending)
+        self.held_micro -= micro_usd(job.cost)
+
+    def _take_started(self, now: float) -> None:
+        generation, started = self.started(self._read, now)
+        if generation != self._generation:  # the queue recomputed its started jobs: read them all again
+            for job in self.ending:
+                self.waiting[job.seq] = job
+            self.ending, self._read, self._generation = [], 0, generation
+            _, started = self.started(0, now)
+        self._read += len(started)
+        for seq, start in started:
+            began = self.waiting.pop(seq, None)
+            if began is not None:
+                heapq.heappush(self.ending, replace(began, end=start + began.busy_s))
 
     def settle(self, now: float) -> None:
         """Apply every job that has ended by `now`, oldest first."""
-        while self.pending and self.pending[0].end <= now:
-            job = heapq.heappop(self.pending)
+        self._take_started(now)
+        while self.ending and self.ending[0].end <= now:
+            job = heapq.heappop(self.ending)
             self.held_micro -= micro_usd(job.cost)
             if not job.ok:
                 continue
@@ -161,19 +198,6 @@ class RunningBook:
     def set_balance(self, usd: float | None, now: float) -> None:
         self.settle(now)
         self.balance = usd
-
-    def reschedule(self, now: float, end_of: Callable[[Pending], float | None]) -> None:
-        """Re-read the end of every unfinished job (None: it was cancelled and leaves the book)."""
-        self.settle(now)
-        kept: list[Pending] = []
-        for job in self.pending:
-            end = end_of(job)
-            if end is None:
-                self.held_micro -= micro_usd(job.cost)
-            else:
-                kept.append(Pending(end, job.seq, job.request_id, job.model_id, job.cost, job.ok))
-        heapq.heapify(kept)
-        self.pending = kept
 
     def figures(self, now: float) -> tuple[float | None, float, float]:
         """(balance, spent, held) at `now`, equal to `statement`'s balance and spend and the held sum."""

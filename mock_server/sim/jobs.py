@@ -22,6 +22,7 @@ from .clock import Clock
 from .contract import Contract, ModelInfo
 from .job_media import image_key, render_spec, start_image
 from .lifecycle import (
+    INF,
     NO_FAULT,
     Job,
     JobFault,
@@ -47,8 +48,8 @@ class Admission(Protocol):
         """Raise the `ApiError` to answer if the account may not submit this job now."""
         ...
 
-    def admitted(self, job: Job, start: float) -> None:
-        """A job was stored; it starts at `start` (infinity: stuck in the queue)."""
+    def admitted(self, job: Job) -> None:
+        """A job was stored (its start is the queue's to tell, when it comes)."""
         ...
 
     def cancelled(self, job: Job) -> None:
@@ -62,7 +63,7 @@ class OpenDoor:
     def admit(self, account: str, model: ModelInfo, inputs: Mapping[str, Any]) -> None:
         return None
 
-    def admitted(self, job: Job, start: float) -> None:
+    def admitted(self, job: Job) -> None:
         return None
 
     def cancelled(self, job: Job) -> None:
@@ -142,15 +143,19 @@ class JobService:
         )
         if key is not None and image is not None:
             self.store.put_image(key, image)
-        start = self.store.add(job)  # the commit
-        self.admission.admitted(job, start)
+        self.store.add(job)  # the commit
+        self.admission.admitted(job)
         return job
 
     def view(self, job: Job, now: float | None = None) -> View:
+        """The job at `now` (the clock's by default): O(log n), however long the account's queue."""
         now = self.clock.now() if now is None else now
-        start = self.store.start_of(job)
-        ahead = self.store.ahead_queued(job, now) if now < start else 0
-        return view(job, start, now, ahead + self.settings.queue_position_base)
+        if job.cancelled_at is not None:
+            return view(job, INF, now)
+        start = self.store.started_at(job, now)
+        if start is None:
+            return view(job, INF, now, self.store.ahead_queued(job, now) + self.settings.queue_position_base)
+        return view(job, start, now)
 
     def find(self, account: str, request_id: str) -> tuple[Job, View]:
         """The caller's job and its state now; 404001 if unknown or expired, 403001 if not theirs."""

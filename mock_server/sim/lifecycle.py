@@ -8,7 +8,8 @@ The queue is per account, first in first out, with a fixed number of generation 
 limits concurrent generations per account). A job starts at the earliest moment when (a) its dispatch wait
 is over, (b) the job before it has started (FIFO) and (c) a slot is free. Start times are therefore
 non-decreasing along the queue, which is what makes `queue_position` both cheap and monotone: it counts
-the jobs ahead that have not started yet, and that number can only go down.
+the jobs ahead that have not started yet, and that number can only go down. `schedule` states the rule
+plainly; `queue.AccountQueue` applies it lazily, so a cancel costs O(log n) (re-exported here).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import heapq
 import math
 import random
 import uuid
-from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
+
+from .queue import AccountQueue as AccountQueue
 
 INF = math.inf
 
@@ -188,66 +190,23 @@ def expired(v: View, now: float, ttl_s: float) -> bool:
 # --- the per-account FIFO schedule -------------------------------------------------------------------
 
 
-@dataclass
-class AccountQueue:
-    """Start times of one account's live jobs, FIFO with `slots` concurrent generations.
-
-    It holds derived data only: everything in it can be recomputed from the jobs' plans and cancels, and
-    `rebuild` does exactly that. Submitting is O(log slots); reading a position is O(log n).
-    """
-
-    slots: int
-    seqs: list[int] = field(default_factory=list)
-    starts: list[float] = field(default_factory=list)
-    _busy: dict[int, tuple[float, float]] = field(default_factory=dict)  # seq -> (ready_at, busy_s)
-    _ends: list[float] = field(default_factory=list)  # min-heap of the `slots` latest ends so far
-    stuck: list[int] = field(default_factory=list)  # jobs that never leave the queue (a fault)
-
-    def push(self, seq: int, plan: Plan) -> float:
-        """Append a job to the queue and return its start time."""
-        if plan.stuck:
-            self.stuck.append(seq)
-            return INF
-        prev_start = self.starts[-1] if self.starts else -INF
-        slot_free = self._ends[0] if len(self._ends) >= self.slots else -INF
-        start = max(plan.ready_at, prev_start, slot_free)
-        self.seqs.append(seq)
-        self.starts.append(start)
-        self._busy[seq] = (plan.ready_at, plan.busy_s)
-        heapq.heappush(self._ends, start + plan.busy_s)
-        if len(self._ends) > self.slots:
-            heapq.heappop(self._ends)
-        return start
-
-    def start_of(self, seq: int) -> float:
-        if seq in self._busy:
-            return self.starts[bisect_right(self.seqs, seq) - 1]
-        return INF
-
-    def ahead_queued(self, seq: int, now: float) -> int:
-        """How many live jobs ahead of `seq` have not started at `now`."""
-        idx = bisect_right(self.seqs, seq) - (1 if seq in self._busy else 0)
-        started = bisect_right(self.starts, now)
-        return max(0, idx - started)
-
-    def remove(self, seq: int) -> None:
-        """Take a cancelled job out and recompute the starts of the jobs behind it."""
-        if seq in self.stuck:
-            self.stuck.remove(seq)
-            return
-        if seq not in self._busy:
-            return
-        del self._busy[seq]
-        plans = [(s, self._busy[s]) for s in self.seqs if s != seq]
-        self.seqs, self.starts, self._ends = [], [], []
-        for s, (ready, busy) in plans:
-            self.push(s, Plan(submitted_at=ready, ready_at=ready, run_s=busy))
-
-
 def schedule(plans: Sequence[Plan], slots: int) -> list[float]:
-    """Start times of jobs submitted in this order (a pure reference for `AccountQueue`)."""
-    q = AccountQueue(slots)
-    return [q.push(i, p) for i, p in enumerate(plans)]
+    """Start times of jobs submitted in this order: the plain reference for `queue.AccountQueue`, which
+    computes the same starts lazily (a stuck job never starts: infinity)."""
+    starts: list[float] = []
+    ends: list[float] = []  # min-heap of the `slots` latest ends so far
+    prev = -INF
+    for plan in plans:
+        if plan.stuck:
+            starts.append(INF)
+            continue
+        slot_free = ends[0] if len(ends) >= slots else -INF
+        prev = max(plan.ready_at, prev, slot_free)
+        starts.append(prev)
+        heapq.heappush(ends, prev + plan.busy_s)
+        if len(ends) > slots:
+            heapq.heappop(ends)
+    return starts
 
 
 # --- deciding a plan at submit ------------------------------------------------------------------------

@@ -14,14 +14,15 @@ from ..lifecycle import Job
 
 
 class JobStore(Protocol):
-    """What the job service needs from storage. Every call is O(1) or O(log n) in stored jobs."""
+    """What the job service needs from storage. Every call is O(1) or O(log n) in stored jobs (amortised),
+    but `start_of` and `jobs`."""
 
     def next_seq(self, account: str) -> int: ...
 
     def last_ready(self, account: str) -> float: ...
 
-    def add(self, job: Job) -> float:
-        """Record a job and queue it; returns its start time. The job's image, if any, was put first."""
+    def add(self, job: Job) -> None:
+        """Record a job and queue it. The job's image, if any, was put first."""
         ...
 
     def put_image(self, key: str, data: bytes) -> None:
@@ -34,9 +35,23 @@ class JobStore(Protocol):
 
     def get(self, request_id: str) -> Job | None: ...
 
-    def start_of(self, job: Job) -> float: ...
+    def started_at(self, job: Job, now: float) -> float | None:
+        """The job's start if it has started by `now` (None: still queued, stuck or cancelled)."""
+        ...
 
-    def ahead_queued(self, job: Job, now: float) -> int: ...
+    def ahead_queued(self, job: Job, now: float) -> int:
+        """How many of the account's live jobs ahead of this one have not started at `now`."""
+        ...
+
+    def start_of(self, job: Job) -> float:
+        """The job's exact start, even while it is queued (infinity: stuck or cancelled). O(its distance
+        from the first job not started yet): for the admin view and the concurrency limit, not hot routes."""
+        ...
+
+    def started_since(self, account: str, index: int, now: float) -> tuple[int, list[tuple[int, float]]]:
+        """The account's queue generation, and (seq, start) of its jobs that started by `now` from the
+        `index`-th started one on, in start order (see `queue.AccountQueue.started_since`)."""
+        ...
 
     def cancel(self, job: Job, at: float) -> Job: ...
 

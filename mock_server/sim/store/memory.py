@@ -39,7 +39,7 @@ class MemoryStore:
     def last_ready(self, account: str) -> float:
         return self._account(account).last_ready
 
-    def add(self, job: Job) -> float:
+    def add(self, job: Job) -> None:
         acc = self._account(job.account)
         if job.request_id in self._jobs:
             raise KeyError(f"duplicate request id {job.request_id}")
@@ -50,7 +50,7 @@ class MemoryStore:
         acc.ids.append(job.request_id)
         if job.image_key is not None:
             self._image_refs[job.image_key] += 1
-        return acc.queue.push(job.seq, job.plan)
+        acc.queue.push(job.seq, job.plan)
 
     def put_image(self, key: str, data: bytes) -> None:
         self._images.setdefault(key, data)
@@ -61,11 +61,18 @@ class MemoryStore:
     def get(self, request_id: str) -> Job | None:
         return self._jobs.get(request_id)
 
-    def start_of(self, job: Job) -> float:
-        return self._account(job.account).queue.start_of(job.seq)
+    def started_at(self, job: Job, now: float) -> float | None:
+        return self._account(job.account).queue.started_at(job.seq, now)
 
     def ahead_queued(self, job: Job, now: float) -> int:
         return self._account(job.account).queue.ahead_queued(job.seq, now)
+
+    def start_of(self, job: Job) -> float:
+        return self._account(job.account).queue.start_of(job.seq)
+
+    def started_since(self, account: str, index: int, now: float) -> tuple[int, list[tuple[int, float]]]:
+        queue = self._account(account).queue
+        return queue.generation, queue.started_since(index, now)
 
     def cancel(self, job: Job, at: float) -> Job:
         cancelled = job.cancelled(at)
