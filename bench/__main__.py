@@ -9,13 +9,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from . import admission, api, cancel, media
+from . import admission, api, cancel, load, media
 
 BENCHES: dict[str, Callable[[], None]] = {
     "media": media.main,
     "api": api.main,
     "admission": admission.main,
     "cancel": cancel.main,
+    "load": load.main,
     # Append further benches here.
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import gc
 import json
 import socket
 import sys
@@ -145,8 +146,12 @@ def serve(args: argparse.Namespace) -> int:
         f"speed={settings.speed}, seed={settings.seed}); docs at /docs",
         file=sys.stderr,
     )
+    # Everything built so far lives as long as the server: out of the collector's sight, full collections
+    # stop walking ~200,000 start-up objects (pauses of 0.3-1 s under load, the tail of 1,000-connection runs).
+    gc.collect()
+    gc.freeze()
     config = uvicorn.Config(
-        app, host=settings.host, port=port, log_level=args.log_level,
+        app, host=settings.host, port=port, log_level=args.log_level, loop=settings.event_loop,
         timeout_graceful_shutdown=settings.shutdown_timeout_s,
     )
     server = uvicorn.Server(config)

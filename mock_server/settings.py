@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         None, description="Base URL put into status/result/file URLs; default: the URL the request came in on."
     )
+    event_loop: Literal["asyncio", "uvloop"] = Field(
+        "asyncio",
+        description="Event loop of `serve`. uvloop is faster with few connections but accepts one connection per"
+        " loop turn, so under 1,000 busy connections new ones waited in the kernel's queue for seconds.",
+    )
     shutdown_timeout_s: int = Field(
         5, ge=0, le=3600,
         description="On SIGTERM/SIGINT, wait this long for answers in progress (fault delays included), then cut them.",
