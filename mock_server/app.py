@@ -25,6 +25,7 @@ from .sim.world import Runtime
 from .spec import load_spec
 from .web.admin import MOUNT, build_admin_app
 from .web.handlers import install_error_handlers
+from .web.head import HeadAsGet
 from .web.middleware import ControlsMiddleware
 from .web.routes import docs, files, models, requests
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, controls: Controls | None = 
     install_error_handlers(app)
     for router in (models.router, requests.router, files.router, docs.router):
         app.include_router(router)
+    app.add_middleware(HeadAsGet)  # added first, so it runs inside the controls: they see one HEAD request
     app.add_middleware(ControlsMiddleware, runtime=rt)
     # Before the controls' mount, which would otherwise take these paths under /__mock too.
     app.mount(docs.DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name="docs-static")
