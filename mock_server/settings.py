@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .sim.clock import CLOCK_MAX, CLOCK_MIN
+
 ClockMode = Literal["real", "manual"]
 
 
@@ -32,10 +34,14 @@ class Settings(BaseSettings):
     seed: int = Field(0, description="One seed explains request ids, timings, faults and media bytes.")
     clock: ClockMode = Field("real", description="real: wall time scaled by `speed`; manual: frozen until advanced.")
     speed: float = Field(
-        10.0, gt=0, description="Simulated seconds per wall second (real clock). 1 = as slow as the real service."
+        10.0, gt=0, allow_inf_nan=False, description="Simulated seconds per wall second (real clock). 1 = as slow as the real service."
     )
     manual_clock_start: float = Field(
-        1767225600.0, description="Epoch seconds a manual clock starts at (2026-01-01T00:00:00Z), for replayable bodies."
+        1767225600.0,
+        ge=CLOCK_MIN,
+        le=CLOCK_MAX,
+        description="Epoch seconds a manual clock starts at (2026-01-01T00:00:00Z), for replayable bodies; "
+        "the clock stays between 1970 and 9999-01-01.",
     )
 
     # --- the job lifecycle (all guesses at the real service's timing) --------------------------

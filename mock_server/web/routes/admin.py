@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
 from ...sim import errors
-from ...sim.clock import ClockError, iso
+from ...sim.clock import ClockError, ClockRangeError, iso
 from ...sim.job_media import FIXTURES_DIR
 from ...sim.world import Runtime
 from ..http import json, json_body, runtime
@@ -38,6 +38,8 @@ async def _advance(rt: Runtime, body: Any, key: str) -> Response:
         raise errors.validation_error([errors.detail_item(["body", key], "Input should be a number", "type")])
     try:
         rt.clock.advance(float(seconds))
+    except ClockRangeError as exc:
+        raise errors.validation_error([errors.detail_item(["body", key], str(exc), "clock_range")]) from None
     except ClockError as exc:
         raise errors.ApiError(409, 409001, str(exc)) from None
     return json(clock_body(rt))
