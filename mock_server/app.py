@@ -48,7 +48,7 @@ def build_runtime(settings: Settings) -> Runtime:
     controls = load_controls(settings.config_file)
     faults = FaultBook(settings.seed, config_rules=controls.faults)
     faults.load_config(clock.now())
-    journal = Journal(settings.journal_max_entries)
+    journal = Journal(settings.journal_max_entries, contract.input_fields)
     accounts = Accounts(settings, jobs, controls.accounts)
     return Runtime(settings, clock, contract, store, jobs, media, dict(spec), faults, journal, accounts)
 
