@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, Response
 
 from ...sim import errors
 from ...sim.clock import ClockError, ClockRangeError, iso
-from ...sim.job_media import FIXTURES_DIR
+from ...sim.job_media import fixture_names, fixture_path
 from ...sim.world import Runtime
 from ..http import json, json_body, runtime
 
@@ -78,14 +78,13 @@ async def reset(request: Request, account: str | None = None) -> Response:
 
 @router.get("/fixtures")
 async def list_fixtures(request: Request) -> Response:
-    names = sorted(p.name for p in FIXTURES_DIR.iterdir() if p.suffix.lower() in {".png", ".jpg", ".jpeg", ".webp"})
-    return json({"fixtures": names})
+    return json({"fixtures": fixture_names()})
 
 
 @router.get("/fixtures/{name}")
 async def fixture(name: str) -> Response:
     """Sample stills for offline image-to-video: pass `https://<any host>/__mock/fixtures/<name>`."""
-    path = (FIXTURES_DIR / name).resolve()
-    if path.parent != FIXTURES_DIR.resolve() or not path.is_file():
-        raise errors.ApiError(404, 404001, f"No fixture named {name!r}")
+    path = fixture_path(name)
+    if path is None:
+        raise errors.ApiError(404, 404001, f"No fixture image named {name!r}")
     return FileResponse(path)
