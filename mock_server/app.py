@@ -27,6 +27,7 @@ from .sim.journal import Journal
 from .sim.store.memory import MemoryStore
 from .sim.world import Runtime
 from .spec import load_spec
+from .web.guards import Guards
 from .web.http import error_response
 from .web.middleware import ControlsMiddleware
 from .web.routes import admin, controls, docs, files, models, requests
@@ -84,13 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def http_error(_: Request, exc: HTTPException) -> Response:
         return error_response(errors.for_status(exc.status_code, str(exc.detail), dict(exc.headers or {})))
 
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> Response:
-        log.exception("unexpected error", exc_info=exc)
-        return error_response(errors.internal())
-
     for router in (models.router, requests.router, files.router, admin.router, controls.router, docs.router):
         app.include_router(router)
     app.add_middleware(ControlsMiddleware, runtime=rt)
+    app.add_middleware(Guards, settings=settings)  # outermost: hosts, body time-out, the last-resort 500
     app.mount(docs.DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name="docs-static")
     return app

@@ -58,9 +58,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from .app import create_app
+    from .web.server import run
 
     settings = settings_from_args(args)
     from .config import ConfigError
@@ -75,7 +74,7 @@ def serve(args: argparse.Namespace) -> int:
         f"speed={settings.speed}, seed={settings.seed}); docs at /docs",
         file=sys.stderr,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    run(app, settings, args.log_level)
     return 0
 
 

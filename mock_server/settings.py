@@ -27,7 +27,41 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     public_base_url: str | None = Field(
-        None, description="Base URL put into status/result/file URLs; default: the URL the request came in on."
+        None,
+        description="Base URL put into status/result/file URLs; default: the URL the request came in on "
+        "(its Host header: see allowed_hosts).",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="If set, only requests whose Host is one of these (`name`, `name:port`, `*.domain`, `*`) "
+        "are answered; others get 421001. Default: any Host, which is copied into URLs without public_base_url.",
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, allow_inf_nan=False,
+        description="A request's line and headers must arrive within this many seconds of the connection (or of "
+        "its first byte after an idle keep-alive), else 408001 and the connection closes (kling-mock serve).",
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, allow_inf_nan=False,
+        description="A request body must arrive whole within this many seconds of its headers, else 408001 and the "
+        "connection closes.",
+    )
+    keep_alive_timeout_s: int = Field(
+        5, ge=1, description="Idle keep-alive connections are closed after this many seconds (kling-mock serve)."
+    )
+    max_header_bytes: int = Field(
+        32 * 1024, ge=1024,
+        description="Largest request line plus headers, in bytes; larger gets 431001 and the connection closes "
+        "(kling-mock serve).",
+    )
+    max_headers: int = Field(
+        100, ge=8, description="Most header fields in one request; more get 431001 and the connection closes "
+        "(kling-mock serve).",
+    )
+    max_connections: int | None = Field(
+        2048, ge=1,
+        description="Connections (and requests in progress) served at once; past it 503001 with Retry-After and "
+        "the connection closes (kling-mock serve). null: no limit.",
     )
 
     # --- determinism and time ------------------------------------------------------------------

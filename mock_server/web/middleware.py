@@ -33,6 +33,7 @@ from ..sim.clock import monotonic_now, wall_now
 from ..sim.contract import SUBMIT_PREFIX
 from ..sim.journal import decode_body
 from ..sim.world import Runtime
+from .guards import Passthrough
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -47,7 +48,7 @@ RATE_LIMIT_DECISION = "rate-limit"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-class ConnectionDropped(Exception):
+class ConnectionDropped(Passthrough):
     """A fault dropped the connection where the server's socket could not be reached."""
 
 
@@ -208,7 +209,11 @@ class Exchange:
         try:
             receive = self.receive
             if self.method in BODY_METHODS:
-                self.request_body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes)
+                try:
+                    self.request_body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes)
+                except errors.ApiError as exc:  # the body did not arrive in time
+                    await self.answer_error(exc)
+                    return
             try:
                 extra = faults.request_rules(header(self.scope, FAULT_HEADER), self._prompts(), self.now)
             except faults.FaultRuleError as exc:
