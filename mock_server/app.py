@@ -45,7 +45,8 @@ def build_runtime(settings: Settings) -> Runtime:
     clock = make_clock(settings.clock, settings.speed, settings.manual_clock_start)
     store = MemoryStore(settings.slots_per_account)
     jobs = JobService(settings, contract, store, clock, timing_from(settings))
-    media = MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers)
+    media = MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers,
+                       memory_max_bytes=settings.cache_memory_mb * 1024 * 1024)
     controls = load_controls(settings.config_file)
     faults = FaultBook(settings.seed, config_rules=controls.faults)
     faults.load_config(clock.now())

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     fps: int = Field(24, ge=1, le=60, description="Frame rate of rendered clips (guess: 24).")
     cache_dir: Path = Field(Path("cache/media"), description="Rendered MP4s, keyed by fingerprint.")
     cache_max_mb: int = Field(512, ge=1, description="Disk cap of the MP4 cache; least recently used goes first.")
+    cache_memory_mb: int = Field(
+        128, ge=1,
+        description="While cache_dir cannot take files (read-only, full), clips are held in memory up to this; "
+        "a clip larger than it answers 503001 with Retry-After.",
+    )
     render_workers: int = Field(2, ge=1, description="Threads that render MP4s off the event loop (the encoder releases the GIL).")
     fetch_images: bool = Field(False, description="Fetch start/end image URLs (off: offline, no SSRF).")
     fetch_allow_hosts: list[str] = Field(default_factory=list, description="Hosts image fetching may reach.")

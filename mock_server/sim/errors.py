@@ -96,8 +96,9 @@ def internal(message: str = "Internal server error, please retry with backoff") 
     return ApiError(500, 500001, message)
 
 
-def unavailable(message: str = "Service temporarily unavailable") -> ApiError:
-    return ApiError(503, 503001, message)
+def unavailable(message: str = "Service temporarily unavailable", retry_after: int | None = None) -> ApiError:
+    headers = {"Retry-After": str(max(1, retry_after))} if retry_after is not None else {}
+    return ApiError(503, 503001, message, headers=headers)
 
 
 def for_status(status: int, message: str | None = None, headers: dict[str, str] | None = None) -> ApiError:
