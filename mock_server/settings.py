@@ -143,6 +143,15 @@ class Settings(BaseSettings):
     balance_holds_pending: bool = Field(
         True, description="A submit must fit the balance minus the price of unfinished jobs (guess); off: the balance."
     )
+    max_jobs_per_account: int | None = Field(
+        200_000, ge=1,
+        description="Jobs kept per account; at the cap the jobs that ended first are purged, and if all are "
+        "queued or running a submit answers 429001 with Retry-After. null: no cap.",
+    )
+    max_jobs_total: int | None = Field(
+        500_000, ge=1,
+        description="Jobs kept in all accounts together, with the same rule as max_jobs_per_account. null: no cap.",
+    )
     journal_max_entries: int = Field(10_000, ge=1, description="Requests kept in the journal; oldest go first.")
     journal_body_max_bytes: int = Field(
         16 * 1024, ge=0, description="Request and response bodies larger than this are not kept in the journal."

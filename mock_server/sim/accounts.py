@@ -20,7 +20,7 @@ from .billing import Balances, Charge, Statement, affordable, statement
 from .clock import iso
 from .contract import ModelInfo
 from .jobs import JobService
-from .lifecycle import INF, Phase
+from .lifecycle import INF, Job, Phase, View
 from .ratelimit import Limits, RateLimiter, retry_after_header
 
 STUCK_RETRY_AFTER_S = 60.0
@@ -62,6 +62,13 @@ class Accounts:
         )
         self.limiter = RateLimiter(Limits(self.settings.rate_limit_rps, self.settings.rate_limit_burst,
                                           self.settings.max_concurrent_jobs), self._configured_limits())
+        self.jobs.retention.purged = self._settle
+
+    def _settle(self, job: Job, v: View) -> None:
+        """A job is being purged: a succeeded one's charge stays on the account."""
+        if v.phase is Phase.SUCCEEDED and v.finished_at is not None:
+            cost = self.jobs.model(job.model_id).cost(job.inputs)
+            self.balances.settle(job.account, Charge(v.finished_at, cost, job.request_id, job.model_id))
 
     def _configured_limits(self) -> dict[str, Limits]:
         return {k: limits_of(v, self.settings) for k, v in self.configured.items()}
@@ -71,7 +78,7 @@ class Accounts:
     def charges(self, account: str, now: float) -> tuple[list[Charge], float]:
         """A charge for every job that has succeeded by `now`, at its finish time (derived, not stored), and
         the price of the jobs still queued or running (held against the balance)."""
-        out: list[Charge] = []
+        out: list[Charge] = self.balances.settled(account)
         held = 0.0
         for job in self.jobs.store.jobs(account):
             v = self.jobs.view(job, now)

@@ -7,6 +7,7 @@ Nothing here knows about HTTP.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from .lifecycle import (
     request_id_from,
     view,
 )
+from .retention import Retention
 from .store import JobStore
 
 
@@ -61,6 +63,17 @@ class JobService:
     store: JobStore
     clock: Clock
     timing: Timing
+    retention: Retention = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.retention = Retention(
+            self.store,
+            self.view,
+            self.end_of,
+            self.settings.result_ttl_s,
+            self.settings.max_jobs_per_account,
+            self.settings.max_jobs_total,
+        )
 
     def model(self, model_id: str) -> ModelInfo:
         info = self.contract.model(model_id)
@@ -80,6 +93,9 @@ class JobService:
         info = self.model(model_id)
         overrides = overrides or Overrides()
         now = self.clock.now()
+        wait = self.retention.make_room(account, now)
+        if wait is not None:
+            raise errors.too_many_requests(math.ceil(wait), self._full_message(account))
         seq = self.store.next_seq(account)
         rng = job_rng(self.settings.seed, account, seq)
         request_id = request_id_from(rng)
@@ -106,8 +122,26 @@ class JobService:
             tags=dict(overrides.tags),
             backdrop=backdrop,
         )
-        self.store.add(job)
+        start = self.store.add(job)
+        self.retention.added(job, start + plan.busy_s)
         return job
+
+    def _full_message(self, account: str) -> str:
+        cap = self.settings.max_jobs_per_account
+        if cap is not None and self.store.count(account) >= cap:
+            return f"Too many jobs kept: at most {cap} per account, and all of them are queued or running"
+        return f"Too many jobs kept: at most {self.settings.max_jobs_total} in all, and all are queued or running"
+
+    def end_of(self, job: Job) -> float:
+        """When a stored job ends as scheduled now (its cancel, or its start plus its run); infinity if stuck."""
+        if job.cancelled_at is not None:
+            return job.cancelled_at
+        return self.store.start_of(job) + job.plan.busy_s
+
+    def reset(self, account: str | None = None) -> None:
+        """Forget every job, or one account's."""
+        self.store.reset(account)
+        self.retention.reset(account)
 
     def view(self, job: Job, now: float | None = None) -> View:
         now = self.clock.now() if now is None else now
@@ -134,6 +168,8 @@ class JobService:
         if not can_cancel(v.phase):
             return job, v, False
         job = self.store.cancel(job, self.clock.now())
+        assert job.cancelled_at is not None
+        self.retention.ended(job, job.cancelled_at)
         return job, self.view(job), True
 
     def finished_ok(self, request_id: str) -> Job | None:

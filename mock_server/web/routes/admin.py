@@ -69,7 +69,7 @@ async def reset(request: Request, account: str | None = None) -> Response:
     """Forget every job (or one account's), and with them the fault rules (back to the config file's),
     journal entries, balances and limits: tests start from a clean slate without restarting."""
     rt = admin(request)
-    rt.store.reset(account)
+    rt.jobs.reset(account)
     rt.faults.reset(rt.clock.now(), account)
     rt.journal.clear(account)
     rt.accounts.reset(account)
