@@ -59,7 +59,10 @@ class MediaCache:
     - Eviction never removes the file just produced, even if it alone exceeds `max_bytes`. A path handed
       out can be evicted later by other renders; open it promptly (or `get` again).
 
-    Use from one event loop. `renders` counts actual renders (not hits), for tests and metrics.
+    Construction raises `OSError` if the directory cannot be made, written or listed, so a bad `cache_dir`
+    stops start-up instead of failing the first download; trouble that starts later (a full disk, a directory
+    made read-only or removed) is met by holding clips in memory (see the module's docstring). Use from one
+    event loop. `renders` counts actual renders (not hits), for tests and metrics.
     """
 
     def __init__(
@@ -82,13 +85,9 @@ class MediaCache:
         self._memory: OrderedDict[str, bytes] = OrderedDict()  # clips held while the directory fails
         self._memory_bytes = 0
         self._trouble: str | None = None  # why the directory cannot take files, while it cannot
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._clean_dead_renders()  # also proves the directory takes files
-        except OSError as exc:
-            self._disk_failed(exc)
-        with contextlib.suppress(OSError):  # files already there are served even from a read-only directory
-            self._adopt_existing()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._clean_dead_renders()  # also proves the directory takes files now, not at the first render
+        self._adopt_existing()
 
     @property
     def total_bytes(self) -> int:

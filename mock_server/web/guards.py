@@ -10,10 +10,11 @@ Pure ASGI, so it works under any server (uvicorn, the TestClient); what only the
   request (and a worker's attention) forever. The body must arrive whole within `body_timeout_s` of the
   request reaching the app; otherwise the reader gets a 408001 `ApiError` (answered in the API's format, with
   `Connection: close`, because the rest of the body may still be on its way).
-- **Unexpected errors.** An exception that no handler knows is logged and answered 500001 in the API's
-  format *without* closing the connection: starlette's own last-resort handler re-raises after answering,
-  and the server then closes the keep-alive connection, so every such 500 also cost the client its
-  connection. A response that had already started cannot be mended: then the connection must close.
+- **Unexpected errors** (`LastResort`). An exception that no handler knows is logged and answered 500001 in
+  the API's format *without* closing the connection: starlette's own last-resort handler re-raises after
+  answering, and the server then closes the keep-alive connection, so every such 500 also cost the client
+  its connection. A response that had already started cannot be mended: then the connection must close.
+  Each app (the `/v1` app and the `/__mock` sub-application) has one, inside starlette's own.
 """
 
 from __future__ import annotations
@@ -105,6 +106,8 @@ class DeadlineReceive:
 
 
 class Guards:
+    """Hosts and the body time-out, before anything else runs."""
+
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.allowed_hosts = tuple(h.strip().lower() for h in settings.allowed_hosts)
@@ -121,6 +124,19 @@ class Guards:
                 return
         if scope["method"] in BODY_METHODS:
             receive = DeadlineReceive(receive, self.body_timeout_s).receive
+        await self.app(scope, receive, send)
+
+
+class LastResort:
+    """An unexpected exception answers 500001 and leaves the connection open (see the module's docstring)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = False
 
         async def watch(message: Message) -> None:

@@ -179,17 +179,13 @@ def guarded_protocol(limits: WireLimits) -> type[asyncio.Protocol]:
     return type("KlingMockHttp", (GuardedHttpTools,), {"wire": limits})
 
 
-def uvicorn_config(app: Any, settings: Settings, log_level: str = "warning") -> uvicorn.Config:
+def uvicorn_config(app: Any, settings: Settings, log_level: str = "warning", port: int | None = None) -> uvicorn.Config:
+    """How `kling-mock serve` runs `app`: uvicorn with this module's protocol and the settings' time-outs."""
     return uvicorn.Config(
         app,
         host=settings.host,
-        port=settings.port,
+        port=settings.port if port is None else port,
         log_level=log_level,
         http=guarded_protocol(WireLimits.of(settings)),
         timeout_keep_alive=settings.keep_alive_timeout_s,
     )
-
-
-def run(app: Any, settings: Settings, log_level: str = "warning") -> None:
-    """Serve `app` until interrupted (what `kling-mock serve` does)."""
-    uvicorn.Server(uvicorn_config(app, settings, log_level)).run()

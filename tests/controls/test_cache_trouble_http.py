@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,16 @@ def finished(api: Any) -> str:
     return rid
 
 
+def block(api: Any) -> None:
+    """The cache directory stops taking files while the server runs (a file now stands where it was)."""
+    directory = api.app.state.runtime.media.directory
+    shutil.rmtree(directory)
+    directory.write_bytes(b"")
+
+
 def test_downloads_work_from_memory_with_range_and_head(make: Any, tmp_path: Path) -> None:
-    blocked = tmp_path / "blocked"
-    blocked.write_bytes(b"")  # a file where the cache directory should be: no file can be written there
-    api = make(cache_dir=blocked)
+    api = make()
+    block(api)
     rid = finished(api)
     first = api.get(f"/files/{rid}.mp4")
     assert first.status_code == 200, first.text
@@ -39,10 +46,9 @@ def test_downloads_work_from_memory_with_range_and_head(make: Any, tmp_path: Pat
     api.assert_serving(rid)
 
 
-def test_a_clip_that_fits_nowhere_is_503001_with_retry_after(make: Any, tmp_path: Path) -> None:
-    blocked = tmp_path / "blocked"
-    blocked.write_bytes(b"")
-    api = make(cache_dir=blocked)
+def test_a_clip_that_fits_nowhere_is_503001_with_retry_after(make: Any) -> None:
+    api = make()
+    block(api)
     api.app.state.runtime.media.memory_max_bytes = 10
     rid = finished(api)
     r = api.get(f"/files/{rid}.mp4")

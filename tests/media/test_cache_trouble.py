@@ -6,6 +6,7 @@ import asyncio
 import errno
 import logging
 import os
+import shutil
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,19 +25,21 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(coro)
 
 
-def blocked_dir(tmp_path: Path) -> Path:
-    """A cache path no file can be written under (a regular file stands where the directory should be):
-    as a read-only or vanished directory looks to the cache, even to root."""
-    path = tmp_path / "cache"
-    path.write_bytes(b"")
-    return path
+def blocked(tmp_path: Path, **kwargs: Any) -> MediaCache:
+    """A cache whose directory, fine at start, can no longer take files: a regular file now stands where it
+    was (as a directory made read-only or removed looks to the cache, even to root)."""
+    directory = tmp_path / "cache"
+    cache = MediaCache(directory, **{"max_bytes": 2**30, **kwargs})
+    shutil.rmtree(directory)
+    directory.write_bytes(b"")
+    return cache
 
 
 def test_an_unwritable_directory_serves_bytes_from_memory_and_renders_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="kling_mock")
-    cache = MediaCache(blocked_dir(tmp_path), max_bytes=2**30)
+    cache = blocked(tmp_path)
     spec = make_spec()
     try:
         clip = _run(cache.get(spec))
@@ -89,7 +92,7 @@ def test_a_full_disk_falls_back_to_memory_and_recovers(tmp_path: Path, monkeypat
 
 
 def test_a_clip_larger_than_the_memory_budget_is_unavailable(tmp_path: Path) -> None:
-    cache = MediaCache(blocked_dir(tmp_path), max_bytes=2**30, memory_max_bytes=10)
+    cache = blocked(tmp_path, memory_max_bytes=10)
     try:
         with pytest.raises(CacheUnavailable) as raised:
             _run(cache.get(make_spec()))
@@ -103,7 +106,7 @@ def test_the_memory_budget_evicts_the_least_recently_used(tmp_path: Path) -> Non
     probe = MediaCache(tmp_path / "probe", max_bytes=2**30)
     size = max(_run(probe.get(s)).stat().st_size for s in (a, b))  # type: ignore[union-attr]
     probe.close()
-    cache = MediaCache(blocked_dir(tmp_path), max_bytes=2**30, memory_max_bytes=size + size // 2)
+    cache = blocked(tmp_path, memory_max_bytes=size + size // 2)
     try:
         _run(cache.get(a))
         _run(cache.get(b))
@@ -127,3 +130,10 @@ def test_temporary_files_of_dead_renders_are_removed_at_start(tmp_path: Path) ->
     assert live.exists()  # may be another server's render in progress
     assert other.exists()
     assert not [p for p in tmp_path.iterdir() if "probe" in p.name]
+
+
+def test_a_directory_that_cannot_take_files_at_start_is_an_error(tmp_path: Path) -> None:
+    """Found at start-up (the server exits with `error: cache_dir ...`), not at the first download."""
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(OSError):
+        MediaCache(tmp_path / "file", max_bytes=2**30)
