@@ -68,6 +68,21 @@ def test_an_unexpected_error_is_500001_and_keeps_the_connection(tmp_path: Path) 
         assert [e["status"] for e in journal["entries"]] == [500]
 
 
+def test_an_unexpected_error_in_the_controls_is_500001_and_keeps_the_connection(tmp_path: Path) -> None:
+    app = create_app(Settings(clock="manual", cache_dir=tmp_path))
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    app.state.runtime.journal.query = broken
+    with LiveServer(app) as srv, socket.create_connection((srv.host, srv.port), timeout=10) as sock:
+        status, headers, body = _exchange(sock, b"GET /__mock/journal HTTP/1.1\r\nHost: h\r\n\r\n")
+        assert status == 500 and orjson.loads(body)["error_code"] == 500001
+        assert headers.get("connection") != "close"
+        status, _, _ = _exchange(sock, b"GET /__mock/clock HTTP/1.1\r\nHost: h\r\n\r\n")
+        assert status == 200
+
+
 @pytest.mark.parametrize(
     "host,ok",
     [("api.test", True), ("api.test:8000", True), ("x.mock.test", True), ("mock.test", False), ("evil.test", False),
