@@ -12,7 +12,7 @@ images).
 
 from __future__ import annotations
 
-from .cache import MediaCache
+from .cache import CacheUnavailable, MediaCache
 from .fetch import FetchPolicy, ImageFetchError, fetch_image
 from .fingerprint import Fingerprint, decode_fingerprint, fingerprint_hash
 from .inspect import inspect_mp4
@@ -24,6 +24,7 @@ __all__ = [
     "ASPECT_RATIOS",
     "ENGINE_VERSION",
     "TIERS",
+    "CacheUnavailable",
     "FetchPolicy",
     "Fingerprint",
     "ImageFetchError",

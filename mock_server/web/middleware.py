@@ -38,6 +38,7 @@ from ..sim.journal import decode_body
 from ..sim.lifecycle import JobFault
 from ..sim.world import Runtime
 from .auth import parse_bearer
+from .guards import Passthrough
 from .paths import target_of
 
 Scope = MutableMapping[str, Any]
@@ -53,7 +54,7 @@ RATE_LIMIT_DECISION = "rate-limit"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-class ConnectionDropped(Exception):
+class ConnectionDropped(Passthrough):
     """A fault dropped the connection where the server's socket could not be reached."""
 
 
@@ -200,7 +201,11 @@ class Exchange:
         try:
             receive = self.receive
             if self.method in BODY_METHODS:
-                self.request_body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes)
+                try:
+                    self.request_body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes)
+                except errors.ApiError as exc:  # the body did not arrive in time
+                    await self.answer_error(exc)
+                    return
             try:
                 extra = faults.request_rules(header(self.scope, FAULT_HEADER), self._prompts(), self.now)
             except faults.FaultRuleError as exc:
