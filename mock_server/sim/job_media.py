@@ -1,23 +1,40 @@
-"""From a job to its media: the image an image-to-video job starts from, and the spec of its MP4.
+"""From a job to its media: the images an image-to-video job starts from, and the spec of its MP4.
 
-Fetching happens at submit, as the real service reads the image when it takes the job: a URL that cannot be
-read fails that job with a clear `error` (decided now, shown when the job ends) and nothing else breaks.
+Images come three ways: inline as data URIs (decoded at validation, never fetched), as a fixture path read
+from disk, or fetched when the server allows it. Fetching happens at submit, as the real service reads the
+image when it takes the job: a URL that cannot be read fails that job with a clear `error` (decided now,
+shown when the job ends) and nothing else breaks. A reference element whose picture cannot be had is
+still drawn, as a labelled tile without a picture.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..media import FetchPolicy, ImageFetchError, RenderSpec, Shot, fetch_image, frame_size
+from ..media import (
+    FetchPolicy,
+    ImageFetchError,
+    Inset,
+    RenderSpec,
+    Shot,
+    fetch_image,
+    frame_size,
+    nearest_ratio,
+    upright_size,
+)
 from ..settings import Settings
-from .contract import ModelInfo
+from .contract import EXTRA_ASPECT_RATIOS, ImagePath, ModelInfo
 from .jobs import Overrides
 from .lifecycle import Job, Outcome
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "images"
 PROMPT_EXCERPT = 60
+START_IMAGE: ImagePath = ("start_image_url",)
+#: The frame shapes a clip without an `aspect_ratio` input can take; the first is the fallback.
+RATIOS = ("16:9", "9:16", "1:1")
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -29,29 +46,73 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
-async def prepare_backdrop(inputs: Mapping[str, Any], settings: Settings) -> tuple[bytes | None, Overrides | None]:
-    """The start image's bytes if it can be had offline or is allowed, or a failing outcome if it breaks."""
+@dataclass(frozen=True)
+class JobImages:
+    """What a job's images turned into at submit: the start frame, the elements' pictures (one per
+    element, None where it could not be had), and the failure an unreadable start URL decides."""
+
+    backdrop: bytes | None = None
+    elements: tuple[bytes | None, ...] = ()
+    overrides: Overrides | None = None
+
+
+async def prepare_images(
+    inputs: Mapping[str, Any], inline: Mapping[ImagePath, bytes], settings: Settings
+) -> JobImages:
+    """The start image (inline, a fixture, or fetched if allowed) and each element's frontal picture."""
+    policy = fetch_policy(settings)
+    backdrop, overrides = inline.get(START_IMAGE), None
     url = inputs.get("start_image_url")
-    if not isinstance(url, str):
-        return None, None
-    try:
-        return await fetch_image(url, fetch_policy(settings), FIXTURES_DIR), None
-    except ImageFetchError as exc:
-        failed = Outcome(False, "image_fetch_failed", f"Could not read start_image_url: {exc}", 0.05)
-        return None, Overrides(outcome=failed)
+    if backdrop is None and isinstance(url, str):
+        try:
+            backdrop = await fetch_image(url, policy, FIXTURES_DIR)
+        except ImageFetchError as exc:
+            failed = Outcome(False, "image_fetch_failed", f"Could not read start_image_url: {exc}", 0.05)
+            overrides = Overrides(outcome=failed)
+    elements: list[bytes | None] = []
+    raw_elements = inputs.get("elements")
+    for i, element in enumerate(raw_elements if isinstance(raw_elements, list) else []):
+        picture = inline.get(("elements", i, "frontal_image_url"))
+        front = element.get("frontal_image_url") if isinstance(element, Mapping) else None
+        if picture is None and isinstance(front, str):
+            try:
+                picture = await fetch_image(front, policy, FIXTURES_DIR)
+            except ImageFetchError:
+                picture = None
+        elements.append(picture)
+    return JobImages(backdrop, tuple(elements), overrides)
 
 
-def shots_of(inputs: Mapping[str, Any]) -> tuple[Shot, ...]:
+def shots_of(inputs: Mapping[str, Any], model: ModelInfo) -> tuple[Shot, ...]:
     """One shot per `multi_prompt` entry, else one shot of the whole clip."""
     multi = inputs.get("multi_prompt") or []
     if multi:
         return tuple(Shot(int(s["duration"]), str(s["prompt"])[:PROMPT_EXCERPT]) for s in multi)
     prompt = str(inputs.get("prompt") or "image to video")
-    return (Shot(int(inputs.get("duration", 5)), prompt[:PROMPT_EXCERPT]),)
+    return (Shot(model.duration(inputs), prompt[:PROMPT_EXCERPT]),)
 
 
-def render_spec(job: Job, model: ModelInfo, settings: Settings, backdrop: bytes | None) -> RenderSpec:
-    width, height = frame_size(model.tier, str(job.inputs.get("aspect_ratio", "16:9")))
+def aspect_ratio_of(job: Job, model: ModelInfo, settings: Settings) -> str:
+    """The frame shape: the body's `aspect_ratio` where the endpoint has one; on image-to-video (which
+    has none [live]) the ratio nearest the start image's, or 16:9 when there is no readable image [guess]."""
+    if "aspect_ratio" in model.inputs:
+        return str(job.inputs.get("aspect_ratio", RATIOS[0]))
+    size = upright_size(job.backdrop) if job.backdrop is not None else None
+    if size is None:
+        return RATIOS[0]
+    ratios = (*RATIOS, *EXTRA_ASPECT_RATIOS) if settings.extra_aspect_ratios else RATIOS
+    return nearest_ratio(*size, ratios)
+
+
+def insets_of(job: Job) -> tuple[Inset, ...]:
+    """One labelled inset per reference element, with its frontal picture when the job has it."""
+    pictures = job.elements
+    return tuple(Inset(f"element {i + 1}", pictures[i] if i < len(pictures) else None)
+                 for i in range(len(job.inputs.get("elements") or ())))
+
+
+def render_spec(job: Job, model: ModelInfo, settings: Settings) -> RenderSpec:
+    width, height = frame_size(model.tier, aspect_ratio_of(job, model, settings))
     return RenderSpec(
         request_id=job.request_id,
         seed=job.seed,
@@ -59,7 +120,8 @@ def render_spec(job: Job, model: ModelInfo, settings: Settings, backdrop: bytes 
         width=width,
         height=height,
         fps=settings.fps,
-        shots=shots_of(job.inputs),
-        sound=bool(job.inputs.get("sound", False)),
-        backdrop=backdrop,
+        shots=shots_of(job.inputs, model),
+        sound=model.sound(job.inputs),
+        backdrop=job.backdrop,
+        insets=insets_of(job),
     )

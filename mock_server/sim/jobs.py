@@ -75,6 +75,7 @@ class JobService:
         inputs: Mapping[str, Any],
         overrides: Overrides | None = None,
         backdrop: bytes | None = None,
+        elements: tuple[bytes | None, ...] = (),
     ) -> Job:
         """Record a validated request with everything about its future decided now."""
         info = self.model(model_id)
@@ -89,8 +90,8 @@ class JobService:
             now=now,
             prev_ready=self.store.last_ready(account),
             tier=info.tier,
-            duration_s=int(inputs.get("duration", 5)),
-            sound=bool(inputs.get("sound", False)),
+            duration_s=info.duration(inputs),
+            sound=info.sound(inputs),
             run_factor=overrides.run_factor,
             outcome=overrides.outcome,
             stuck=overrides.stuck,
@@ -105,6 +106,7 @@ class JobService:
             plan=plan,
             tags=dict(overrides.tags),
             backdrop=backdrop,
+            elements=elements,
         )
         self.store.add(job)
         return job

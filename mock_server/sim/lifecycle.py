@@ -87,6 +87,8 @@ class Job:
     tags: Mapping[str, str] = field(default_factory=dict)
     # The start image an image-to-video job read at submit: part of the record, so it lives and dies with it.
     backdrop: bytes | None = field(default=None, compare=False, repr=False)
+    # The frontal picture of each reference element (None where it could not be had), likewise.
+    elements: tuple[bytes | None, ...] = field(default=(), compare=False, repr=False)
 
     def cancelled(self, at: float) -> Job:
         return replace(self, cancelled_at=at)
