@@ -44,9 +44,11 @@ def unknown_model(model_id: str) -> ApiError:
     return ApiError(400, 400001, f"Invalid model_id: {model_id!r} is not a model of this API")
 
 
-def insufficient_balance(cost: float, balance: float) -> ApiError:
+def insufficient_balance(status: int, cost: float, available: float) -> ApiError:
+    """The account cannot pay: code 400002 [doc], answered with HTTP 402 by default, as RunComfy's clients
+    expect [client] (the status is a setting: the docs give only the code)."""
     return ApiError(
-        400, 400002, f"Insufficient balance: this request costs ${cost:.3f}, the balance is ${balance:.3f}"
+        status, 400002, f"Insufficient balance: this request costs ${cost:.3f}, ${max(available, 0.0):.3f} is available"
     )
 
 

@@ -33,6 +33,7 @@ from ..sim.clock import monotonic_now, wall_now
 from ..sim.contract import SUBMIT_PREFIX
 from ..sim.journal import decode_body
 from ..sim.world import Runtime
+from .http import BODY_KEY
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -107,30 +108,51 @@ def bearer(scope: Scope) -> str | None:
     return token
 
 
-async def buffer_body(receive: Receive, cap: int) -> tuple[bytes | None, Receive]:
-    """Read the request body up to `cap` bytes, and a `receive` that replays it to the app.
+async def buffer_body(receive: Receive, cap: int, declared: int | None) -> tuple[bytearray | None, Receive]:
+    """Read the request body into one buffer, if it fits in `cap` bytes, and the `receive` the app gets.
 
-    Past the cap the body is not kept (None) and the rest streams through untouched, so the route's own
-    413 still applies and a huge body costs this middleware nothing.
+    A body that fits is handed to the route through the scope (`BODY_KEY`) and the app's `receive` says
+    "empty": the bytes are held once, never copied or joined (a submit with an inline photo is tens of
+    megabytes). A body declared or found larger than the cap is not kept (None): what was read is replayed
+    and the rest streams through untouched, so the route's own 413 applies and it costs nothing here.
     """
-    messages: list[Message] = []
-    size, more = 0, True
-    while more and size <= cap:
+    if declared is not None and declared > cap:
+        return None, receive
+    buffer = bytearray()
+    while True:
         message = await receive()
-        messages.append(message)
         if message["type"] != "http.request":
+            first: Message | None = message
             break
-        size += len(message.get("body", b""))
-        more = bool(message.get("more_body", False))
-    whole = not more and size <= cap
-    data = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request") if whole else None
+        buffer += message.get("body", b"")
+        if len(buffer) > cap:
+            first = {"type": "http.request", "body": bytes(buffer), "more_body": bool(message.get("more_body"))}
+            buffer = bytearray()
+            break
+        if not message.get("more_body", False):
+            return buffer, _empty_then(receive)
+    pending = [first] if first is not None else []
 
     async def replay() -> Message:
-        if messages:
-            return messages.pop(0)
+        if pending:
+            return pending.pop()
         return await receive()
 
-    return data, replay
+    return None, replay
+
+
+def _empty_then(receive: Receive) -> Receive:
+    """A `receive` whose body was already read: one empty chunk, then the real channel (disconnects)."""
+    sent = False
+
+    async def empty() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        return await receive()
+
+    return empty
 
 
 # --- cutting the connection -----------------------------------------------------------------------
@@ -207,10 +229,18 @@ class Exchange:
         rt = self.rt
         try:
             receive = self.receive
+            prompts: list[str] = []
             if self.method in BODY_METHODS:
-                self.request_body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes)
+                declared = header(self.scope, b"content-length")
+                size = int(declared) if declared is not None and declared.isdigit() else None
+                body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes, size)
+                if body is not None:
+                    self.scope[BODY_KEY] = body
+                    prompts = self._prompts(body)
+                    if len(body) <= rt.settings.journal_body_max_bytes:
+                        self.request_body = bytes(body)
             try:
-                extra = faults.request_rules(header(self.scope, FAULT_HEADER), self._prompts(), self.now)
+                extra = faults.request_rules(header(self.scope, FAULT_HEADER), prompts, self.now)
             except faults.FaultRuleError as exc:
                 await self.answer_error(errors.validation_error(exc.detail))
                 return
@@ -242,14 +272,16 @@ class Exchange:
         finally:
             self.record()
 
-    def _prompts(self) -> list[str]:
-        if self.endpoint != "submit" or self.request_body is None:
+    def _prompts(self, body: bytearray) -> list[str]:
+        """The fault tokens in a submit's prompts. Only a body that contains the token's marker is parsed,
+        so a submit with megabytes of inline image is not parsed twice (the route parses it, off the loop)."""
+        if self.endpoint != "submit" or faults.PROMPT_TOKEN_MARKER not in body:
             return []
         try:
-            body = orjson.loads(self.request_body)
+            parsed = orjson.loads(body)
         except orjson.JSONDecodeError:
             return []
-        return faults.prompt_tokens(body)
+        return faults.prompt_tokens(parsed)
 
     async def apply_latency(self, decision: faults.Decision) -> None:
         delay = min(decision.latency_s, self.rt.settings.max_fault_latency_s)
@@ -398,7 +430,7 @@ class Exchange:
             submitted = decode_body(response)
             if isinstance(submitted, dict) and isinstance(submitted.get("request_id"), str):
                 request_id = submitted["request_id"]
-        body = self.request_body if self.request_body is not None and len(self.request_body) <= limit else None
+        body = self.request_body
         # Bodies are kept as bytes and decoded when the journal is read: recording stays cheap on hot routes.
         self.rt.journal.record({
             "time": self.now,

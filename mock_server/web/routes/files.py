@@ -23,7 +23,7 @@ async def video(request: Request, name: str) -> Response:
     job = rt.jobs.finished_ok(request_id) if name.endswith(".mp4") else None
     if job is None:
         raise errors.not_found(request_id)
-    spec = render_spec(job, rt.jobs.model(job.model_id), rt.settings, job.backdrop)
+    spec = render_spec(job, rt.jobs.model(job.model_id), rt.settings)
     path = await rt.media.get(spec)
     try:
         stat = path.stat()

@@ -17,7 +17,7 @@ from ...sim.faults import hidden, job_decision_headers
 from ...sim.lifecycle import Job
 from ...sim.world import Runtime
 from .. import bodies
-from ..http import base_url, bearer_token, json, runtime
+from ..http import base_url, bearer_token, files_base_url, json, runtime
 
 router = APIRouter()
 BOOL = TypeAdapter(bool)
@@ -55,7 +55,7 @@ async def result(request: Request) -> Response:
     include_cost = include_cost_of(request)
     job, v = rt.jobs.find(bearer_token(request, rt.settings), request_id)
     check_visible(rt, job)
-    urls = bodies.Urls(base_url(request, rt.settings), request_id)
+    urls = bodies.Urls(base_url(request, rt.settings), request_id, files_base_url(request, rt.settings))
     model = rt.jobs.model(job.model_id)
     return json(bodies.result_body(job, v, urls, rt.settings, model, include_cost), headers=job_decision_headers(job))
 
