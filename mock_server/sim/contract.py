@@ -247,6 +247,7 @@ class Contract:
                 detail.append(detail_item(["body", *path], f"Input should be an image the API can read: the data URI {exc}",
                                           "image_data"))
         if detail:
+            detail.sort(key=lambda d: [str(p) for p in d["loc"]])
             raise validation_error(detail)
         return found
 
