@@ -625,3 +625,23 @@ def test_files_base_url_moves_only_the_file_urls(make: Any, tmp_path: Path) -> N
     rid = submit(default, T2V["standard"], {"prompt": "x", "duration": 3}).json()["request_id"]
     finish(default)
     assert result(default, rid)["output"]["video"] == f"http://mock.test/files/{rid}.mp4"
+
+
+def test_a_storage_alias_reaches_the_files_through_the_mock_as_an_http_proxy(tmp_path: Path) -> None:
+    """README's second way to let RunComfy's CLI download: `http_proxy` pointing at the mock itself, which
+    answers absolute-form requests; the alias host is never resolved (the proxy is 127.0.0.1)."""
+    import httpx
+
+    from contracts._live import LiveServer
+
+    settings = Settings(clock="manual", cache_dir=tmp_path / "media", files_base_url="http://mock-files.runcomfy.net")
+    with LiveServer(create_app(settings)) as server, httpx.Client(proxy=server.origin, timeout=30) as client:
+        r = client.post("http://127.0.0.1/v1/models/kling/kling-3.0/standard/text-to-video",
+                        json={"prompt": "x", "duration": 3, "sound": False}, headers=AUTH)
+        rid = r.json()["request_id"]
+        assert client.post("http://127.0.0.1/__mock/clock/advance", json={"seconds": 100_000}).status_code == 200
+        video = client.get(f"http://127.0.0.1/v1/requests/{rid}/result", headers=AUTH).json()["output"]["video"]
+        assert video == f"http://mock-files.runcomfy.net/files/{rid}.mp4"
+        answer = client.get(video)
+        assert answer.status_code == 200 and answer.headers["content-type"] == "video/mp4"
+        assert answer.content[4:8] == b"ftyp"
