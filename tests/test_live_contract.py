@@ -645,3 +645,35 @@ def test_a_storage_alias_reaches_the_files_through_the_mock_as_an_http_proxy(tmp
         answer = client.get(video)
         assert answer.status_code == 200 and answer.headers["content-type"] == "video/mp4"
         assert answer.content[4:8] == b"ftyp"
+
+
+def test_the_body_is_read_once_into_one_buffer_and_reading_stops_past_the_cap() -> None:
+    """The controls middleware reads a submit's body in the server's chunks into one buffer, which the route
+    then takes as it is; past the cap it stops reading at once and the route answers 413."""
+    import asyncio
+
+    from mock_server.web.middleware import buffer_body
+
+    def channel(chunks: int) -> tuple[Any, list[int]]:
+        calls: list[int] = []
+
+        async def receive() -> dict[str, Any]:
+            calls.append(1)
+            more = len(calls) < chunks
+            return {"type": "http.request", "body": b"x" * 1024, "more_body": more}
+
+        return receive, calls
+
+    async def scenario() -> None:
+        receive, calls = channel(8)
+        body, app_receive = await buffer_body(receive, cap=64 * 1024, declared=None)
+        assert isinstance(body, bytearray) and len(body) == 8 * 1024 and len(calls) == 8
+        assert await app_receive() == {"type": "http.request", "body": b"", "more_body": False}
+        receive, calls = channel(1000)
+        body, _ = await buffer_body(receive, cap=4 * 1024, declared=None)
+        assert body is True and len(calls) == 5  # dropped as soon as it passed the cap
+        receive, calls = channel(1000)
+        body, app_receive = await buffer_body(receive, cap=4 * 1024, declared=10**9)
+        assert body is None and calls == [] and app_receive is receive  # declared too large: not read here
+
+    asyncio.run(scenario())

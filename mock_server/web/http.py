@@ -62,8 +62,10 @@ def bearer_token(request: Request, settings: Settings) -> str:
 
 
 #: Where the controls middleware leaves a request body it has already read (a `bytearray`), so the route
-#: takes it from there instead of reading, and holding, a second copy.
+#: takes it from there instead of reading, and holding, a second copy; or `TOO_LARGE` when the body passed
+#: the cap while it was read (the rest is left unread).
 BODY_KEY = "kling_mock.body"
+TOO_LARGE = "too large"
 
 
 async def read_body(request: Request, limit: int) -> bytes | bytearray:
@@ -79,10 +81,10 @@ async def read_body(request: Request, limit: int) -> bytes | bytearray:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise errors.body_too_large(limit)
-    kept: bytes | bytearray | None = request.scope.pop(BODY_KEY, None)
-    if kept is not None:
-        if len(kept) > limit:
-            raise errors.body_too_large(limit)
+    kept: bytes | bytearray | str | None = request.scope.pop(BODY_KEY, None)
+    if kept is TOO_LARGE or (kept is not None and len(kept) > limit):
+        raise errors.body_too_large(limit)
+    if isinstance(kept, bytes | bytearray):
         return kept
     buffer = bytearray()
     async for chunk in request.stream():

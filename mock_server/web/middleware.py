@@ -33,7 +33,7 @@ from ..sim.clock import monotonic_now, wall_now
 from ..sim.contract import SUBMIT_PREFIX
 from ..sim.journal import decode_body
 from ..sim.world import Runtime
-from .http import BODY_KEY
+from .http import BODY_KEY, TOO_LARGE
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -108,13 +108,14 @@ def bearer(scope: Scope) -> str | None:
     return token
 
 
-async def buffer_body(receive: Receive, cap: int, declared: int | None) -> tuple[bytearray | None, Receive]:
+async def buffer_body(receive: Receive, cap: int, declared: int | None) -> tuple[bytearray | bool | None, Receive]:
     """Read the request body into one buffer, if it fits in `cap` bytes, and the `receive` the app gets.
 
     A body that fits is handed to the route through the scope (`BODY_KEY`) and the app's `receive` says
     "empty": the bytes are held once, never copied or joined (a submit with an inline photo is tens of
-    megabytes). A body declared or found larger than the cap is not kept (None): what was read is replayed
-    and the rest streams through untouched, so the route's own 413 applies and it costs nothing here.
+    megabytes). A body found larger than the cap is dropped as soon as it passes it (True: the route answers
+    413 without reading on). A body declared larger is not read here at all (None), nor one whose client
+    went away (None, with the disconnect replayed to the app).
     """
     if declared is not None and declared > cap:
         return None, receive
@@ -122,37 +123,27 @@ async def buffer_body(receive: Receive, cap: int, declared: int | None) -> tuple
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            first: Message | None = message
-            break
+            return None, _first_then(message, receive)
         buffer += message.get("body", b"")
         if len(buffer) > cap:
-            first = {"type": "http.request", "body": bytes(buffer), "more_body": bool(message.get("more_body"))}
-            buffer = bytearray()
-            break
+            return True, _empty_then(receive)
         if not message.get("more_body", False):
             return buffer, _empty_then(receive)
-    pending = [first] if first is not None else []
+
+
+def _first_then(first: Message, receive: Receive) -> Receive:
+    """A `receive` that answers `first`, then hands over to the real channel."""
+    pending = [first]
 
     async def replay() -> Message:
-        if pending:
-            return pending.pop()
-        return await receive()
+        return pending.pop() if pending else await receive()
 
-    return None, replay
+    return replay
 
 
 def _empty_then(receive: Receive) -> Receive:
     """A `receive` whose body was already read: one empty chunk, then the real channel (disconnects)."""
-    sent = False
-
-    async def empty() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        return await receive()
-
-    return empty
+    return _first_then({"type": "http.request", "body": b"", "more_body": False}, receive)
 
 
 # --- cutting the connection -----------------------------------------------------------------------
@@ -234,7 +225,9 @@ class Exchange:
                 declared = header(self.scope, b"content-length")
                 size = int(declared) if declared is not None and declared.isdigit() else None
                 body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes, size)
-                if body is not None:
+                if body is True:
+                    self.scope[BODY_KEY] = TOO_LARGE
+                elif isinstance(body, bytearray):
                     self.scope[BODY_KEY] = body
                     prompts = self._prompts(body)
                     if len(body) <= rt.settings.journal_body_max_bytes:
