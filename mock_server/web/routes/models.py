@@ -117,14 +117,13 @@ def checked_inputs(
 async def submit(request: Request, model_id: str) -> Response:
     rt = runtime(request)
     account = bearer_token(request, rt.settings)
-    rt.jobs.model(model_id)  # 400001 before the body is even read
+    model = rt.jobs.model(model_id)  # 400001 before the body is even read
     raw = await read_body(request, rt.settings.max_body_bytes)
     if len(raw) > OFF_LOOP_BYTES:
         inputs, inline = await asyncio.to_thread(checked_inputs, rt.contract, model_id, raw)
     else:
         inputs, inline = checked_inputs(rt.contract, model_id, raw)
     del raw  # the inputs hold what is needed; the body's buffer can go
-    model = rt.jobs.model(model_id)
     rt.accounts.admit(account, model, inputs)  # 402/400002 if it cannot pay, 429 if no room
     images = await prepare_images(inputs, inline, rt.settings)
     overrides = images.overrides
