@@ -292,6 +292,9 @@ def test_input_schemas_state_the_live_catalog_per_endpoint() -> None:
     assert t2v_std["properties"]["shot_type"]["default"] == "intelligent"
     for i2v in (i2v_std, i2v_pro):
         assert i2v["required"] == ["prompt", "start_image_url"]
+        order = ["prompt", "start_image_url", "end_image_url", "generate_audio", "duration", "cfg_scale",
+                 "negative_prompt", "shot_type", "multi_prompt", "elements"]  # the live catalog's order
+        assert list(i2v["properties"]) == [name for name in order if name in i2v["properties"]]
         assert "aspect_ratio" not in i2v["properties"] and "sound" not in i2v["properties"]
         assert i2v["properties"]["generate_audio"]["default"] is True
         assert i2v["properties"]["duration"]["default"] == 10
