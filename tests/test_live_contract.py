@@ -654,26 +654,32 @@ def test_the_body_is_read_once_into_one_buffer_and_reading_stops_past_the_cap() 
 
     from mock_server.web.middleware import buffer_body
 
-    def channel(chunks: int) -> tuple[Any, list[int]]:
+    def channel(chunks: int, split_marker: bool = False) -> tuple[Any, list[int]]:
         calls: list[int] = []
 
         async def receive() -> dict[str, Any]:
             calls.append(1)
             more = len(calls) < chunks
-            return {"type": "http.request", "body": b"x" * 1024, "more_body": more}
+            chunk = bytearray(b"x" * 1024)
+            if split_marker and len(calls) in (3, 4):  # "[[mock:" across two chunks
+                chunk[-3:] = b"[[m" if len(calls) == 3 else chunk[-3:]
+                chunk[:4] = b"ock:" if len(calls) == 4 else chunk[:4]
+            return {"type": "http.request", "body": bytes(chunk), "more_body": more}
 
         return receive, calls
 
     async def scenario() -> None:
         receive, calls = channel(8)
-        body, app_receive = await buffer_body(receive, cap=64 * 1024, declared=None)
-        assert isinstance(body, bytearray) and len(body) == 8 * 1024 and len(calls) == 8
+        read, app_receive = await buffer_body(receive, cap=64 * 1024, declared=None, marker=b"[[mock:")
+        assert read.data is not None and len(read.data) == 8 * 1024 and len(calls) == 8 and not read.marked
         assert await app_receive() == {"type": "http.request", "body": b"", "more_body": False}
+        receive, calls = channel(8, split_marker=True)
+        assert (await buffer_body(receive, cap=64 * 1024, declared=None, marker=b"[[mock:"))[0].marked
         receive, calls = channel(1000)
-        body, _ = await buffer_body(receive, cap=4 * 1024, declared=None)
-        assert body is True and len(calls) == 5  # dropped as soon as it passed the cap
+        read, _ = await buffer_body(receive, cap=4 * 1024, declared=None)
+        assert read.too_large and read.data is None and len(calls) == 5  # dropped as soon as it passed the cap
         receive, calls = channel(1000)
-        body, app_receive = await buffer_body(receive, cap=4 * 1024, declared=10**9)
-        assert body is None and calls == [] and app_receive is receive  # declared too large: not read here
+        read, app_receive = await buffer_body(receive, cap=4 * 1024, declared=10**9)
+        assert read.data is None and calls == [] and app_receive is receive  # declared too large: not read here
 
     asyncio.run(scenario())

@@ -24,6 +24,7 @@ import math
 import socket
 import struct
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -108,27 +109,42 @@ def bearer(scope: Scope) -> str | None:
     return token
 
 
-async def buffer_body(receive: Receive, cap: int, declared: int | None) -> tuple[bytearray | bool | None, Receive]:
+@dataclass
+class ReadBody:
+    """What `buffer_body` read: the whole body if it fit, whether it passed the cap, and whether the
+    marker was seen in it."""
+
+    data: bytearray | None = None
+    too_large: bool = False
+    marked: bool = False
+
+
+async def buffer_body(receive: Receive, cap: int, declared: int | None, marker: bytes = b"") -> tuple[ReadBody, Receive]:
     """Read the request body into one buffer, if it fits in `cap` bytes, and the `receive` the app gets.
 
     A body that fits is handed to the route through the scope (`BODY_KEY`) and the app's `receive` says
     "empty": the bytes are held once, never copied or joined (a submit with an inline photo is tens of
-    megabytes). A body found larger than the cap is dropped as soon as it passes it (True: the route answers
-    413 without reading on). A body declared larger is not read here at all (None), nor one whose client
-    went away (None, with the disconnect replayed to the app).
+    megabytes). A body found larger than the cap is dropped as soon as it passes it (the route answers 413
+    without reading on). A body declared larger is not read here at all, nor one whose client went away
+    (the disconnect is replayed to the app). `marker` is looked for in each chunk as it arrives, so
+    knowing whether a large body holds it costs no second pass over it.
     """
     if declared is not None and declared > cap:
-        return None, receive
+        return ReadBody(), receive
     buffer = bytearray()
+    marked = not marker
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return None, _first_then(message, receive)
+            return ReadBody(), _first_then(message, receive)
+        start = max(0, len(buffer) - len(marker) + 1)
         buffer += message.get("body", b"")
         if len(buffer) > cap:
-            return True, _empty_then(receive)
+            return ReadBody(too_large=True), _empty_then(receive)
+        if not marked:
+            marked = buffer.find(marker, start) >= 0
         if not message.get("more_body", False):
-            return buffer, _empty_then(receive)
+            return ReadBody(buffer, marked=marked and bool(marker)), _empty_then(receive)
 
 
 def _first_then(first: Message, receive: Receive) -> Receive:
@@ -224,14 +240,15 @@ class Exchange:
             if self.method in BODY_METHODS:
                 declared = header(self.scope, b"content-length")
                 size = int(declared) if declared is not None and declared.isdigit() else None
-                body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes, size)
-                if body is True:
+                marker = faults.PROMPT_TOKEN_MARKER if self.endpoint == "submit" else b""
+                read, receive = await buffer_body(self.receive, rt.settings.max_body_bytes, size, marker)
+                if read.too_large:
                     self.scope[BODY_KEY] = TOO_LARGE
-                elif isinstance(body, bytearray):
-                    self.scope[BODY_KEY] = body
-                    prompts = self._prompts(body)
-                    if len(body) <= rt.settings.journal_body_max_bytes:
-                        self.request_body = bytes(body)
+                elif read.data is not None:
+                    self.scope[BODY_KEY] = read.data
+                    prompts = self._prompts(read.data) if read.marked else []
+                    if len(read.data) <= rt.settings.journal_body_max_bytes:
+                        self.request_body = bytes(read.data)
             try:
                 extra = faults.request_rules(header(self.scope, FAULT_HEADER), prompts, self.now)
             except faults.FaultRuleError as exc:
@@ -266,10 +283,8 @@ class Exchange:
             self.record()
 
     def _prompts(self, body: bytearray) -> list[str]:
-        """The fault tokens in a submit's prompts. Only a body that contains the token's marker is parsed,
-        so a submit with megabytes of inline image is not parsed twice (the route parses it, off the loop)."""
-        if self.endpoint != "submit" or faults.PROMPT_TOKEN_MARKER not in body:
-            return []
+        """The fault tokens in a submit's prompts. Only a body that holds the token's marker gets here, so
+        a submit with megabytes of inline image is not parsed twice (the route parses it, off the loop)."""
         try:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError:
