@@ -9,7 +9,13 @@ import pytest
 from PIL import Image
 
 from mock_server.media import images
-from mock_server.media.images import ImageDataError, decode_base64, decode_data_uri, nearest_ratio, upright_size
+from mock_server.media.images import (
+    ImageDataError,
+    decode_base64,
+    decode_data_uri,
+    nearest_ratio,
+    upright_size,
+)
 
 
 def _png(size: tuple[int, int] = (8, 4)) -> bytes:
