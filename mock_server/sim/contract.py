@@ -1,10 +1,11 @@
 """The contract, loaded once from `openapi.yaml`: the model registry and the input validators.
 
-The spec is the single source of truth, read through the harness's own reader (`contracts._spec`), so the
-server and the tests cannot disagree about what the file says. The six models, their tiers, modes and
-prices come from the `x-` extensions of the submit operations; request bodies are validated with the spec's own schemas, compiled
-once at start-up. The one rule JSON Schema cannot state (`multi_prompt` durations sum to `duration`) is
-checked here and described in the spec.
+The spec is the single source of truth, read through the one reader of that file (`mock_server.spec`), so
+the server and the tests cannot disagree about what the file says. The six models, their tiers, modes and
+prices come from the `x-` extensions of the submit operations (`spec.SubmitOperation`, which `ModelInfo`
+holds rather than copies); request bodies are validated with the spec's own schemas, compiled once at
+start-up. The two rules JSON Schema cannot state (`multi_prompt` durations sum to `duration`; a data URI
+holds a readable image) are checked here and described in the spec (`x-rules`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from jsonschema import Draft202012Validator
 from jsonschema import ValidationError as SchemaError
 
 from ..media.images import ImageDataError, decode_data_uri, is_data_uri
-from ..spec import load_spec, resolve, submit_operations_in
+from ..spec import SubmitOperation, load_spec, resolve, submit_operations_in
 from .errors import detail_item, validation_error
 
 __all__ = ["Contract", "ImagePath", "ModelInfo", "image_values", "load_spec", "multi_prompt_problems"]
@@ -39,7 +40,8 @@ PRICE_UNIT = "second"
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """One sellable model, as the catalog shows it and as billing prices it.
+    """One sellable model: its submit operation as the contract states it (`op`: ids, tier, prices,
+    catalog texts, audio input) and its input schema resolved for validation and the catalog.
 
     Each endpoint names its own audio switch (`sound` on text-to-video, `generate_audio` on
     image-to-video [live]) and its own defaults (image-to-video runs 10 s unless told otherwise), so the
@@ -47,18 +49,20 @@ class ModelInfo:
     from a field name written down elsewhere.
     """
 
-    model_id: str
-    tier: str
-    mode: str
-    display_name: str
-    description: str
-    categories: tuple[str, ...]
-    price_no_audio: float
-    price_audio: float
+    op: SubmitOperation
     input_schema: Mapping[str, Any]
-    operation_id: str
-    audio_input: str = "sound"
-    model_url: str = ""
+
+    @property
+    def model_id(self) -> str:
+        return self.op.model_id
+
+    @property
+    def tier(self) -> str:
+        return self.op.tier
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        return self.op.categories
 
     def _default(self, name: str, fallback: Any) -> Any:
         prop = self.input_schema.get("properties", {}).get(name, {})
@@ -66,14 +70,14 @@ class ModelInfo:
 
     def sound(self, inputs: Mapping[str, Any]) -> bool:
         """Whether the clip has audio: the endpoint's audio input, or its default when omitted."""
-        return bool(inputs.get(self.audio_input, self._default(self.audio_input, False)))
+        return bool(inputs.get(self.op.audio_input, self._default(self.op.audio_input, False)))
 
     def duration(self, inputs: Mapping[str, Any]) -> int:
         """Seconds of video: the body's `duration`, or the endpoint's default when omitted."""
         return int(inputs.get("duration", self._default("duration", 5)))
 
     def price_per_second(self, sound: bool) -> float:
-        return self.price_audio if sound else self.price_no_audio
+        return self.op.price_audio if sound else self.op.price_no_audio
 
     def cost(self, inputs: Mapping[str, Any]) -> float:
         """USD for a clip: price per second of video, by tier and audio [doc]."""
@@ -87,19 +91,26 @@ class ModelInfo:
     def required_inputs(self) -> list[str]:
         return list(self.input_schema.get("required", []))
 
+    def known_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Only the fields the contract defines: what a job keeps of its request (unknown fields are not
+        part of the job, whether the server ignores or refuses them)."""
+        properties = self.input_schema.get("properties", {})
+        return {k: v for k, v in inputs.items() if k in properties}
+
     def catalog_entry(self, include_schema: bool = True) -> dict[str, Any]:
         """The entry as RunComfy's clients read it [live, client]; `price_usd_per_second` is this mock's
         extra (its playground shows both rates). The list leaves `input_schema` out unless asked."""
+        op = self.op
         entry: dict[str, Any] = {
-            "model_id": self.model_id,
-            "display_name": self.display_name,
-            "description": self.description,
+            "model_id": op.model_id,
+            "display_name": op.display_name,
+            "description": op.description,
             "kind": KIND,
-            "categories": list(self.categories),
-            "base_price_usd": self.price_no_audio,
+            "categories": list(op.categories),
+            "base_price_usd": op.price_no_audio,
             "price_unit": PRICE_UNIT,
-            "price_usd_per_second": {"no_audio": self.price_no_audio, "audio": self.price_audio},
-            "model_url": self.model_url,
+            "price_usd_per_second": {"no_audio": op.price_no_audio, "audio": op.price_audio},
+            "model_url": op.model_url,
             "inputs": self.inputs,
             "required_inputs": self.required_inputs,
         }
@@ -115,7 +126,8 @@ class ModelInfo:
             return False
         if search:
             needle = search.casefold()
-            return any(needle in text.casefold() for text in (self.model_id, self.display_name, self.description))
+            op = self.op
+            return any(needle in text.casefold() for text in (op.model_id, op.display_name, op.description))
         return True
 
 
@@ -128,20 +140,7 @@ def _models_from_spec(spec: Mapping[str, Any], extra_aspect_ratios: bool) -> dic
             ratio["enum"] = [*ratio["enum"], *[r for r in EXTRA_ASPECT_RATIOS if r not in ratio["enum"]]]
         if op.path != SUBMIT_PREFIX + op.model_id:
             raise ValueError(f"x-model-id {op.model_id} does not match its path {op.path}")
-        models[op.model_id] = ModelInfo(
-            model_id=op.model_id,
-            tier=op.tier,
-            mode=op.mode,
-            display_name=op.display_name,
-            description=op.description,
-            categories=op.categories,
-            price_no_audio=op.price_no_audio,
-            price_audio=op.price_audio,
-            input_schema=schema,
-            operation_id=op.operation_id,
-            audio_input=op.audio_input,
-            model_url=op.model_url,
-        )
+        models[op.model_id] = ModelInfo(op, schema)
     return models
 
 

@@ -45,10 +45,11 @@ def unknown_model(model_id: str) -> ApiError:
 
 
 def insufficient_balance(status: int, cost: float, available: float) -> ApiError:
-    """The account cannot pay: code 400002 [doc], answered with HTTP 402 by default, as RunComfy's clients
-    expect [client] (the status is a setting: the docs give only the code)."""
+    """The account cannot pay for this job (`available` is its balance less what unfinished jobs hold):
+    code 400002 [doc], answered with HTTP 402 by default, as RunComfy's clients expect [client] (the status
+    is a setting: the docs give only the code)."""
     return ApiError(
-        status, 400002, f"Insufficient balance: this request costs ${cost:.3f}, ${max(available, 0.0):.3f} is available"
+        status, 400002, f"Insufficient balance: this request costs ${cost:.3f}, ${available:.3f} is available"
     )
 
 
@@ -63,8 +64,8 @@ def forbidden(request_id: str) -> ApiError:
     return ApiError(403, 403001, f"Request {request_id} belongs to another account")
 
 
-def not_found(request_id: str) -> ApiError:
-    return ApiError(404, 404001, f"Request {request_id} not found or expired")
+def not_found(request_id: str, headers: dict[str, str] | None = None) -> ApiError:
+    return ApiError(404, 404001, f"Request {request_id} not found or expired", headers=dict(headers or {}))
 
 
 def body_too_large(limit: int) -> ApiError:

@@ -4,11 +4,15 @@ Images come three ways: inline as data URIs (decoded at validation, never fetche
 from disk, or fetched when the server allows it. Fetching happens at submit, as the real service reads the
 image when it takes the job: a URL that cannot be read fails that job with a clear `error` (decided now,
 shown when the job ends) and nothing else breaks. A reference element whose picture cannot be had is
-still drawn, as a labelled tile without a picture.
+still drawn, as a labelled tile without a picture. Every image is kept once per content (`image_key`),
+however many jobs use it, and a job's inputs name an inline image by that key instead of holding its
+megabytes of base64 a second time.
 """
 
 from __future__ import annotations
 
+import copy
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,14 +31,15 @@ from ..media import (
 )
 from ..settings import Settings
 from .contract import EXTRA_ASPECT_RATIOS, ImagePath, ModelInfo
-from .jobs import Overrides
-from .lifecycle import Job, Outcome
+from .lifecycle import NO_FAULT, Job, JobFault
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "images"
 PROMPT_EXCERPT = 60
 START_IMAGE: ImagePath = ("start_image_url",)
 #: The frame shapes a clip without an `aspect_ratio` input can take; the first is the fallback.
 RATIOS = ("16:9", "9:16", "1:1")
+#: How a job's inputs name an inline image kept in the store (`stored:sha256:<key>`).
+STORED_PREFIX = "stored:sha256:"
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:
@@ -48,27 +53,28 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
 
 @dataclass(frozen=True)
 class JobImages:
-    """What a job's images turned into at submit: the start frame, the elements' pictures (one per
-    element, None where it could not be had), and the failure an unreadable start URL decides."""
+    """What a job's images turned into at submit: the start frame, the elements' frontal pictures (one per
+    element, None where it could not be had), and what reading them does to the job (an unreadable start
+    URL fails it soon after it starts)."""
 
-    backdrop: bytes | None = None
+    start: bytes | None = None
     elements: tuple[bytes | None, ...] = ()
-    overrides: Overrides | None = None
+    fault: JobFault = NO_FAULT
 
 
-async def prepare_images(
+async def job_images(
     inputs: Mapping[str, Any], inline: Mapping[ImagePath, bytes], settings: Settings
 ) -> JobImages:
     """The start image (inline, a fixture, or fetched if allowed) and each element's frontal picture."""
     policy = fetch_policy(settings)
-    backdrop, overrides = inline.get(START_IMAGE), None
+    start, fault = inline.get(START_IMAGE), NO_FAULT
     url = inputs.get("start_image_url")
-    if backdrop is None and isinstance(url, str):
+    if start is None and isinstance(url, str):
         try:
-            backdrop = await fetch_image(url, policy, FIXTURES_DIR)
+            start = await fetch_image(url, policy, FIXTURES_DIR)
         except ImageFetchError as exc:
-            failed = Outcome(False, "image_fetch_failed", f"Could not read start_image_url: {exc}", 0.05)
-            overrides = Overrides(outcome=failed)
+            fault = JobFault(fail_at=0.05, error="image_fetch_failed",
+                             error_message=f"Could not read start_image_url: {exc}")
     elements: list[bytes | None] = []
     raw_elements = inputs.get("elements")
     for i, element in enumerate(raw_elements if isinstance(raw_elements, list) else []):
@@ -80,7 +86,25 @@ async def prepare_images(
             except ImageFetchError:
                 picture = None
         elements.append(picture)
-    return JobImages(backdrop, tuple(elements), overrides)
+    return JobImages(start, tuple(elements), fault)
+
+
+def image_key(image: bytes) -> str:
+    """The key an image is stored under: its content hash, so equal images are kept once."""
+    return hashlib.sha256(image).hexdigest()
+
+
+def naming_stored_images(inputs: Mapping[str, Any], inline: Mapping[ImagePath, bytes]) -> dict[str, Any]:
+    """The inputs with each inline image replaced by the name of its stored copy (`stored:sha256:<key>`):
+    the job keeps the request's shape, and the image's bytes are held once, in the store."""
+    kept = dict(inputs)
+    for path, data in inline.items():
+        node: Any = kept
+        for part in path[:-1]:
+            node[part] = copy.copy(node[part])  # copy on the way down: the caller's inputs stay as they were
+            node = node[part]
+        node[path[-1]] = STORED_PREFIX + image_key(data)
+    return kept
 
 
 def shots_of(inputs: Mapping[str, Any], model: ModelInfo) -> tuple[Shot, ...]:
@@ -92,27 +116,29 @@ def shots_of(inputs: Mapping[str, Any], model: ModelInfo) -> tuple[Shot, ...]:
     return (Shot(model.duration(inputs), prompt[:PROMPT_EXCERPT]),)
 
 
-def aspect_ratio_of(job: Job, model: ModelInfo, settings: Settings) -> str:
+def aspect_ratio_of(job: Job, model: ModelInfo, settings: Settings, image: bytes | None) -> str:
     """The frame shape: the body's `aspect_ratio` where the endpoint has one; on image-to-video (which
     has none [live]) the ratio nearest the start image's, or 16:9 when there is no readable image [guess]."""
     if "aspect_ratio" in model.inputs:
         return str(job.inputs.get("aspect_ratio", RATIOS[0]))
-    size = upright_size(job.backdrop) if job.backdrop is not None else None
+    size = upright_size(image) if image is not None else None
     if size is None:
         return RATIOS[0]
     ratios = (*RATIOS, *EXTRA_ASPECT_RATIOS) if settings.extra_aspect_ratios else RATIOS
     return nearest_ratio(*size, ratios)
 
 
-def insets_of(job: Job) -> tuple[Inset, ...]:
+def insets_of(pictures: tuple[bytes | None, ...]) -> tuple[Inset, ...]:
     """One labelled inset per reference element, with its frontal picture when the job has it."""
-    pictures = job.elements
-    return tuple(Inset(f"element {i + 1}", pictures[i] if i < len(pictures) else None)
-                 for i in range(len(job.inputs.get("elements") or ())))
+    return tuple(Inset(f"element {i + 1}", picture) for i, picture in enumerate(pictures))
 
 
-def render_spec(job: Job, model: ModelInfo, settings: Settings) -> RenderSpec:
-    width, height = frame_size(model.tier, aspect_ratio_of(job, model, settings))
+def render_spec(
+    job: Job, model: ModelInfo, settings: Settings, image: bytes | None, elements: tuple[bytes | None, ...] = ()
+) -> RenderSpec:
+    """What the job's MP4 shows: its request and seed (the fingerprint), tier size (and, on image-to-video,
+    the start image's shape), shots, audio, start image and reference elements."""
+    width, height = frame_size(model.tier, aspect_ratio_of(job, model, settings, image))
     return RenderSpec(
         request_id=job.request_id,
         seed=job.seed,
@@ -122,6 +148,6 @@ def render_spec(job: Job, model: ModelInfo, settings: Settings) -> RenderSpec:
         fps=settings.fps,
         shots=shots_of(job.inputs, model),
         sound=model.sound(job.inputs),
-        backdrop=job.backdrop,
-        insets=insets_of(job),
+        backdrop=image,
+        insets=insets_of(elements),
     )

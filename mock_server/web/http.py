@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the routes: JSON responses, body reading, tokens, the public base URL.
+"""HTTP plumbing shared by the routes: JSON responses, body reading, the public base URL (tokens: `auth`).
 
 Kept apart from the routes so that each route reads as three lines: parse, call the domain, answer.
 """
@@ -45,20 +45,6 @@ def files_base_url(request: Request, settings: Settings) -> str:
     if settings.files_base_url:
         return settings.files_base_url.rstrip("/")
     return base_url(request, settings)
-
-
-def bearer_token(request: Request, settings: Settings) -> str:
-    """The caller's account. A missing or malformed token is refused before anything else is looked at."""
-    header = request.headers.get("authorization")
-    if not header:
-        raise errors.unauthorized(settings.auth_error_style, "missing Authorization header")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-        raise errors.unauthorized(settings.auth_error_style, "expected 'Authorization: Bearer <token>'")
-    if settings.tokens and token not in settings.tokens:
-        raise errors.unauthorized(settings.auth_error_style, "token not recognised")
-    return token
 
 
 #: Where the controls middleware leaves a request body it has already read (a `bytearray`), so the route

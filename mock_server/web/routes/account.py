@@ -14,7 +14,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...sim.accounts import identity
-from ..http import bearer_token, json, runtime
+from ..auth import bearer_token
+from ..http import json, runtime
 
 router = APIRouter()
 BALANCE_PATH = "/prod/v2/balance"

@@ -17,10 +17,9 @@ from starlette.responses import Response
 
 from ...sim import errors
 from ...sim.contract import Contract, ImagePath
-from ...sim.faults import job_overrides
-from ...sim.job_media import prepare_images
 from .. import bodies
-from ..http import base_url, bearer_token, json, parse_json, read_body, runtime
+from ..auth import bearer_token
+from ..http import base_url, json, parse_json, read_body, runtime
 from ..middleware import job_fault_of
 
 router = APIRouter()
@@ -86,7 +85,7 @@ async def list_models(request: Request) -> Response:
 async def list_categories(request: Request) -> Response:
     rt = runtime(request)
     bearer_token(request, rt.settings)
-    names = sorted({c for m in rt.contract.models.values() for c in m.categories})
+    names = sorted({c for m in rt.contract.models.values() for c in m.op.categories})
     return json({"categories": names})
 
 
@@ -115,6 +114,8 @@ def checked_inputs(
 
 
 async def submit(request: Request, model_id: str) -> Response:
+    """Token, model, body: each refused in turn; then the job service admits and stores the job. Whatever
+    can fail is done before `jobs.submit`, which stores the job as its last step: a refusal stores nothing."""
     rt = runtime(request)
     account = bearer_token(request, rt.settings)
     model = rt.jobs.model(model_id)  # 400001 before the body is even read
@@ -124,13 +125,6 @@ async def submit(request: Request, model_id: str) -> Response:
     else:
         inputs, inline = checked_inputs(rt.contract, model_id, raw)
     del raw  # the inputs hold what is needed; the body's buffer can go
-    rt.accounts.admit(account, model, inputs)  # 402/400002 if it cannot pay, 429 if no room
-    images = await prepare_images(inputs, inline, rt.settings)
-    overrides = images.overrides
-    fault = job_fault_of(request.scope)
-    if fault is not None:
-        overrides = job_overrides(*fault, rt.clock.now(), overrides)
-    job = rt.jobs.submit(account, model_id, inputs, overrides=overrides, backdrop=images.backdrop,
-                         elements=images.elements)
-    rt.accounts.admitted(account, job.request_id)
-    return json(bodies.submit_body(bodies.Urls(base_url(request, rt.settings), job.request_id)))
+    base = base_url(request, rt.settings)
+    job = await rt.jobs.submit(account, model, inputs, job_fault_of(request.scope), inline)
+    return json(bodies.submit_body(bodies.Urls(base, job.request_id)))
