@@ -27,7 +27,7 @@ from .web.admin import MOUNT, build_admin_app
 from .web.guards import Guards, LastResort
 from .web.handlers import install_error_handlers
 from .web.middleware import ControlsMiddleware
-from .web.routes import docs, files, models, requests
+from .web.routes import account, docs, files, models, requests
 
 
 def _media_cache(settings: Settings) -> MediaCache:
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, *, controls: Controls | None = 
     app.state.runtime = rt
 
     install_error_handlers(app)
-    for router in (models.router, requests.router, files.router, docs.router):
+    for router in (models.router, requests.router, files.router, account.router, docs.router):
         app.include_router(router)
     app.add_middleware(ControlsMiddleware, runtime=rt)
     app.add_middleware(Guards, settings=settings)  # hosts and the body time-out, before anything runs

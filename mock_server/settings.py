@@ -63,6 +63,11 @@ class Settings(BaseSettings):
         description="Connections (and requests in progress) served at once; past it 503001 with Retry-After and "
         "the connection closes (kling-mock serve). null: no limit.",
     )
+    files_base_url: str | None = Field(
+        None,
+        description="Base URL of `output.video` file URLs (the real files live on another host than the API, "
+        "and RunComfy's CLI downloads only from its storage hosts); default: the API's own base.",
+    )
 
     # --- determinism and time ------------------------------------------------------------------
     seed: int = Field(0, description="One seed explains request ids, timings, faults and media bytes.")
@@ -109,7 +114,13 @@ class Settings(BaseSettings):
     tokens: list[str] = Field(
         default_factory=list, description="If set, only these bearer tokens are accepted; otherwise any token is."
     )
-    max_body_bytes: int = Field(1024 * 1024, gt=0, description="Larger request bodies get 413 in the API's format.")
+    max_body_bytes: int = Field(
+        64 * 1024 * 1024, gt=0,
+        description="Larger request bodies get 413001; 64 MiB is what RunComfy's clients keep to with inline images.",
+    )
+    balance_error_status: Literal[402, 400] = Field(
+        402, description="HTTP status of insufficient balance (400002): 402, as RunComfy's clients expect (guess), or 400."
+    )
 
     # --- media ---------------------------------------------------------------------------------
     fps: int = Field(24, ge=1, le=60, description="Frame rate of rendered clips (guess: 24).")
@@ -162,6 +173,12 @@ class Settings(BaseSettings):
 
     # --- admin ---------------------------------------------------------------------------------
     admin_token: str | None = Field(None, description="If set, /__mock/ needs `Authorization: Bearer <this>`.")
+
+    @field_validator("balance_error_status", mode="before")
+    @classmethod
+    def _status_as_number(cls, value: object) -> object:
+        """An environment variable or `--set balance_error_status=400` gives text; the status is a number."""
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
 
     @field_validator("auth_error_style", mode="before")
     @classmethod

@@ -71,6 +71,16 @@ def test_error_bodies_are_held_to_error_body_and_their_code_to_the_status() -> N
     assert schema_errors({"error": "x"}, 404, "getStatus")[0] == "$: 'error_code' is a required property"
 
 
+def test_insufficient_balance_is_the_one_code_answered_under_another_status() -> None:
+    assert_conforms({"error_code": 400002, "error_message": "pay up"}, 402, "submitProImageToVideo")
+    assert schema_errors({"error_code": 400001, "error_message": "x"}, 402, "submitProImageToVideo") == [
+        "$.error_code: 400001 does not start with the HTTP status 402"
+    ]
+    assert schema_errors({"error_code": 400002, "error_message": "x"}, 404, "getStatus") == [
+        "$.error_code: 400002 does not start with the HTTP status 404"
+    ]
+
+
 def test_an_undeclared_status_is_a_violation() -> None:
     problems = schema_errors({"error_code": 405001, "error_message": "no"}, 405, "getStatus")
     assert problems == ["getStatus does not declare HTTP 405"]

@@ -244,9 +244,12 @@ def test_calls_cost_nothing_except_on_the_real_api() -> None:
 @pytest.mark.parametrize(
     ("model_id", "body", "usd"),
     [
-        ("kling/kling-3.0/standard/text-to-video", {"prompt": "x", "duration": 3}, 0.252),
-        ("kling/kling-3.0/pro/text-to-video", {"prompt": "x"}, 0.56),
-        ("kling/kling-3.0/pro/image-to-video", {"start_image_url": "https://a/b.png", "sound": True, "duration": 10}, 1.68),
+        ("kling/kling-3.0/standard/text-to-video", {"prompt": "x", "duration": 3, "sound": False}, 0.252),
+        ("kling/kling-3.0/standard/text-to-video", {"prompt": "x", "duration": 3}, 0.378),  # sound: default true
+        ("kling/kling-3.0/pro/text-to-video", {"prompt": "x", "sound": False}, 0.56),
+        ("kling/kling-3.0/pro/image-to-video", {"prompt": "x", "start_image_url": "https://a/b.png"}, 1.68),
+        ("kling/kling-3.0/pro/image-to-video",
+         {"prompt": "x", "start_image_url": "https://a/b.png", "generate_audio": False, "sound": True}, 1.12),
         ("kling/kling-3.0/4k/text-to-video", {"prompt": "x", "duration": 15, "sound": True}, 6.3),
         ("kling/kling-9.9/pro/text-to-video", {"prompt": "x"}, 0.0),
     ],

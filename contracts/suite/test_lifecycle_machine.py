@@ -58,10 +58,11 @@ _STILL = "https://example.com/images/still.png"
 
 #: Cheap bodies (short clips) for every tier and mode; the real API only gets the first (the cheapest).
 SUBMITS: tuple[tuple[str, dict[str, Any]], ...] = (
-    (_BY_MODE[("standard", "text-to-video")], {"prompt": "A paper boat on a puddle", "duration": 3}),
+    (_BY_MODE[("standard", "text-to-video")], {"prompt": "A paper boat on a puddle", "duration": 3, "sound": False}),
     (_BY_MODE[("pro", "text-to-video")], {"prompt": "A kite over a beach", "duration": 3, "aspect_ratio": "9:16"}),
     (_BY_MODE[("4k", "text-to-video")], {"prompt": "Fog over a lake", "duration": 3, "sound": True}),
-    (_BY_MODE[("standard", "image-to-video")], {"start_image_url": _STILL, "duration": 3}),
+    (_BY_MODE[("standard", "image-to-video")],
+     {"prompt": "The boat drifts", "start_image_url": _STILL, "duration": 3, "generate_audio": False}),
     (
         _BY_MODE[("pro", "text-to-video")],
         {

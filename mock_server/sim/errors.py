@@ -44,10 +44,12 @@ def unknown_model(model_id: str) -> ApiError:
     return ApiError(400, 400001, f"Invalid model_id: {model_id!r} is not a model of this API")
 
 
-def insufficient_balance(cost: float, available: float) -> ApiError:
-    """The account cannot pay for this job: `available` is its balance less what unfinished jobs hold."""
+def insufficient_balance(status: int, cost: float, available: float) -> ApiError:
+    """The account cannot pay for this job (`available` is its balance less what unfinished jobs hold):
+    code 400002 [doc], answered with HTTP 402 by default, as RunComfy's clients expect [client] (the status
+    is a setting: the docs give only the code)."""
     return ApiError(
-        400, 400002, f"Insufficient balance: this request costs ${cost:.3f}, ${available:.3f} is available"
+        status, 400002, f"Insufficient balance: this request costs ${cost:.3f}, ${available:.3f} is available"
     )
 
 

@@ -30,6 +30,8 @@ from .rng import rng_for
 Endpoint = Literal["submit", "status", "result", "cancel", "models", "model", "categories", "files"]
 Source = Literal["admin", "config", "header", "prompt"]
 PROMPT_TOKEN = re.compile(r"\[\[mock:([^\]]*)\]\]")
+#: The bytes every prompt token starts with: a raw body without them has no tokens and need not be parsed.
+PROMPT_TOKEN_MARKER = b"[[mock:"
 JOB_ERRORS: Mapping[str, str] = dict(FAILURE_REASONS)
 MAX_EPHEMERAL_COUNTERS = 10_000
 CDN_PAGE = (

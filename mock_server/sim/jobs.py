@@ -20,8 +20,8 @@ from ..media import RenderSpec
 from ..settings import Settings
 from . import errors
 from .clock import Clock
-from .contract import Contract, ModelInfo
-from .job_media import image_key, render_spec, start_image
+from .contract import Contract, ImagePath, ModelInfo
+from .job_media import image_key, job_images, naming_stored_images, render_spec
 from .lifecycle import (
     NO_FAULT,
     Job,
@@ -127,17 +127,25 @@ class JobService:
         return info
 
     async def submit(
-        self, account: str, model: ModelInfo, inputs: Mapping[str, Any], fault: JobFault | None = None
+        self,
+        account: str,
+        model: ModelInfo,
+        inputs: Mapping[str, Any],
+        fault: JobFault | None = None,
+        inline: Mapping[ImagePath, bytes] | None = None,
     ) -> Job:
         """Record a validated request with everything about its future decided now.
 
-        The start image is read first (the only wait); from then on nothing awaits, so the admission
+        `inline` holds the images the body gave as data URIs, already decoded (by `Contract.inline_images`).
+        The other images are read first (the only wait); from then on nothing awaits, so the admission
         check and the store write see the same state. A rule's fault wins over an unreadable image.
         """
-        image, image_fault = await start_image(inputs, self.settings)
-        key = None if image is None else image_key(image)
-        self.admission.admit(account, model, inputs)  # 400002 if it cannot pay, 429 if no room
-        fault = (fault or NO_FAULT).then(image_fault)
+        inline = inline or {}
+        images = await job_images(inputs, inline, self.settings)
+        start_key = None if images.start is None else image_key(images.start)
+        element_keys = tuple(None if p is None else image_key(p) for p in images.elements)
+        self.admission.admit(account, model, inputs)  # 402/400002 if it cannot pay, 429 if no room
+        fault = (fault or NO_FAULT).then(images.fault)
         now = self.clock.now()
         wait = self.retention.make_room(account, now)
         if wait is not None:
@@ -151,24 +159,26 @@ class JobService:
             now=now,
             prev_ready=self.store.last_ready(account),
             tier=model.tier,
-            duration_s=int(inputs.get("duration", 5)),
-            sound=bool(inputs.get("sound", False)),
+            duration_s=model.duration(inputs),
+            sound=model.sound(inputs),
             fault=fault,
         )
         job = Job(
             request_id=request_id,
             account=account,
             model_id=model.model_id,
-            inputs=model.known_inputs(inputs),
+            inputs=naming_stored_images(model.known_inputs(inputs), inline),
             seq=seq,
             seed=self.settings.seed,
             plan=plan,
             fault_rules=fault.rules,
             hidden_until=now + fault.not_found_for if fault.not_found_for > 0 else None,
-            image_key=key,
+            image_key=start_key,
+            element_keys=element_keys,
         )
-        if key is not None and image is not None:
-            self.store.put_image(key, image)
+        for key, data in ((start_key, images.start), *zip(element_keys, images.elements, strict=True)):
+            if key is not None and data is not None:
+                self.store.put_image(key, data)
         start = self.store.add(job)  # the commit
         self.admission.admitted(job, start)
         self.retention.added(job, start + plan.busy_s)
@@ -246,4 +256,5 @@ class JobService:
         if job is None:
             return None
         image = None if job.image_key is None else self.store.image(job.image_key)
-        return render_spec(job, self.model(job.model_id), self.settings, image)
+        elements = tuple(None if key is None else self.store.image(key) for key in job.element_keys)
+        return render_spec(job, self.model(job.model_id), self.settings, image, elements)

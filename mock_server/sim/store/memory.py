@@ -48,8 +48,8 @@ class MemoryStore:
             acc.last_ready = max(acc.last_ready, job.plan.ready_at)
         self._jobs[job.request_id] = job
         acc.ids[job.request_id] = None
-        if job.image_key is not None:
-            self._image_refs[job.image_key] += 1
+        for key in job.image_keys():
+            self._image_refs[key] += 1
         return acc.queue.push(job.seq, job.plan)
 
     def put_image(self, key: str, data: bytes) -> None:
@@ -90,8 +90,8 @@ class MemoryStore:
         acc = self._accounts[job.account]
         acc.ids.pop(request_id, None)
         acc.queue.forget(job.seq)
-        if job.image_key is not None:
-            self._release(job.image_key)
+        for key in job.image_keys():
+            self._release(key)
         return job
 
     def accounts(self) -> list[str]:
@@ -107,8 +107,8 @@ class MemoryStore:
         acc = self._accounts.pop(account, None)
         for request_id in acc.ids if acc else []:
             job = self._jobs.pop(request_id, None)
-            if job is not None and job.image_key is not None:
-                self._release(job.image_key)
+            for key in job.image_keys() if job is not None else []:
+                self._release(key)
         for key in [k for k in self._images if not self._image_refs[k]]:  # put, but no job was added
             del self._images[key]
 
