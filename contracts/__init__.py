@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 from ._client import DEFAULT_BASE_URL, AsyncClient, Client
 from ._errors import ApiError, DownloadError, TransportError, WaitTimeout
 from ._models import (
+    Balance,
     CancelResponse,
+    Identity,
     JobError,
     Model,
     ModelList,
@@ -79,9 +81,11 @@ __all__ = [  # noqa: RUF022 (two parts: the client, then the rest of the harness
     "DEFAULT_BASE_URL",
     "ApiError",
     "AsyncClient",
+    "Balance",
     "CancelResponse",
     "Client",
     "DownloadError",
+    "Identity",
     "JobError",
     "Model",
     "ModelList",
