@@ -70,6 +70,6 @@ def test_status_result_cancel_and_models_commands(server: LiveServer) -> None:
     request_id = json.loads(submitted.stdout)["request_id"]
     assert run(["status", request_id], server.base_url).returncode == 0
     assert run(["cancel", request_id], server.base_url).returncode == 0
-    models = run(["models", "list"], server.base_url)
+    models = run(["models", "list", "--output", "json"], server.base_url)
     assert models.returncode == 0 and json.loads(models.stdout)["total"] == 6
     assert run(["status", request_id], server.base_url, token="someone-else").returncode == 77
