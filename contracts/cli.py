@@ -34,6 +34,7 @@ from typing import Any, TextIO
 
 import httpx
 
+from . import drift
 from ._client import DEFAULT_BASE_URL, Client, filename_from_url
 from ._errors import ApiError, DownloadError, TransportError, WaitTimeout
 from ._models import TERMINAL_STATUSES, ModelList, ResultResponse, StatusResponse
@@ -153,8 +154,8 @@ def exit_code_for_failure(text: str) -> int:
 
 
 def add_commands(subparsers: Any) -> None:
-    """Add ``run``, ``status``, ``result``, ``cancel``, ``models``, ``balance`` and ``whoami`` to an argparse
-    subparsers object.
+    """Add ``run``, ``status``, ``result``, ``cancel``, ``models``, ``balance``, ``whoami`` and ``drift`` (see
+    `contracts.drift`) to an argparse subparsers object.
 
     Each sets ``func`` to `dispatch`, so the host program runs ``args.func(args)`` for an exit code.
     """
@@ -254,6 +255,8 @@ def add_commands(subparsers: Any) -> None:
     )
     p.set_defaults(func=dispatch, **{_COMMAND_KEY: "whoami"})
 
+    drift.add_command(subparsers).set_defaults(func=dispatch, **{_COMMAND_KEY: "drift"})
+
 
 def _positive_float(text: str) -> float:
     try:
@@ -332,6 +335,8 @@ def main(
 
 def _execute(args: argparse.Namespace, io: _IO) -> int:
     command: str = getattr(args, _COMMAND_KEY)
+    if command == "drift":  # needs no token for a saved catalog; it reads its own options
+        return drift.run(args, transport=io.transport, stdout=io.stdout, stderr=io.stderr)
     io = dataclasses.replace(io, json=getattr(args, "output", "pretty") == "json")
     try:
         inputs = _read_inputs(args, io.stdin) if command == "run" else {}
