@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         assert_queue_position_never_grows,
         assert_result_agrees,
         assert_result_consistent,
+        assert_status_word,
         assert_terminal_stays,
         operation_for,
     )
@@ -61,6 +62,7 @@ _LAZY: dict[str, str] = {
             "assert_queue_position_never_grows",
             "assert_result_agrees",
             "assert_result_consistent",
+            "assert_status_word",
             "assert_terminal_stays",
             "operation_for",
         ),
@@ -114,6 +116,7 @@ __all__ = [  # noqa: RUF022 (two parts: the client, then the rest of the harness
     "assert_queue_position_never_grows",
     "assert_result_agrees",
     "assert_result_consistent",
+    "assert_status_word",
     "assert_terminal_stays",
     "diff_bodies",
     "operation_for",
