@@ -1,5 +1,5 @@
 """Client commands of the harness: ``run``, ``status``, ``result``, ``cancel``, ``models``, ``balance``,
-``whoami``.
+``whoami``; ``drift`` (`contracts.drift`) is mounted beside them.
 
 They behave like RunComfy's own CLI, v0.2 (same flags, environment variables and exit codes), so a
 script written against one runs against the other, and the mock can be exercised from a shell exactly
