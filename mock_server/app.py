@@ -11,8 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
-from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from .config import load_controls
 from .media import MediaCache
@@ -92,5 +90,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (models.router, requests.router, files.router, admin.router, controls.router, docs.router):
         app.include_router(router)
     app.add_middleware(ControlsMiddleware, runtime=rt)
-    app.mount(docs.DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name="docs-static")
     return app
