@@ -119,6 +119,26 @@ def _schemas() -> dict[str, Any]:
             "rate_tokens": {"type": ["number", "null"]},
         },
     }
+    schemas["Inspection"] = {
+        "type": "object",
+        "required": ["request_id", "bytes", "width", "height", "duration", "audio", "fingerprint", "shots"],
+        "description": "What `kling-mock inspect` reads from the job's MP4",
+        "properties": {
+            "request_id": {"type": "string"},
+            "bytes": {"type": "integer", "description": "Size of the file"},
+            "width": {"type": "integer"},
+            "height": {"type": "integer"},
+            "fps": {"type": ["number", "null"]},
+            "duration": {"type": ["number", "null"], "description": "Seconds"},
+            "frame_count": {"type": "integer"},
+            "codec": {"type": "string"},
+            "profile": {"type": ["string", "null"]},
+            "pix_fmt": {"type": ["string", "null"]},
+            "audio": {"type": ["object", "null"], "description": "codec, sample_rate, channels, duration; null: none"},
+            "fingerprint": {"type": "object", "description": "magic_ok, hash, shot, frame of the first frame"},
+            "shots": {"type": "array", "items": _OBJ, "description": "[{index, start, end}]"},
+        },
+    }
     return schemas
 
 
@@ -146,6 +166,11 @@ def _document() -> dict[str, Any]:
         "/__mock/fixtures/{name}": {
             "get": _op("One sample image", {"200": {"description": "The image"}},
                        parameters=[_path("name", "File name")]),
+        },
+        "/__mock/inspect/{request_id}": {
+            "get": _op("Size, duration, audio, fingerprint and shots of a succeeded job's MP4",
+                       {"200": _ok("Inspection"), "404": _ok("Error", "No such job, or it has not succeeded")},
+                       parameters=[_path("request_id", "The job's request id")]),
         },
         "/__mock/faults": {
             "get": _op("Fault rules with their match and fire counts", {"200": _ok(rules)}, parameters=[ACCOUNT_Q]),

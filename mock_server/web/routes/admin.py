@@ -5,14 +5,16 @@ If `admin_token` is set, every control needs `Authorization: Bearer <admin_token
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, Response
 
+from ...media import inspect_mp4
 from ...sim import errors
 from ...sim.clock import ClockError, iso
-from ...sim.job_media import FIXTURES_DIR
+from ...sim.job_media import FIXTURES_DIR, render_spec
 from ...sim.world import Runtime
 from ..http import json, json_body, runtime
 
@@ -87,3 +89,24 @@ async def fixture(name: str) -> Response:
     if path.parent != FIXTURES_DIR.resolve() or not path.is_file():
         raise errors.ApiError(404, 404001, f"No fixture named {name!r}")
     return FileResponse(path)
+
+
+
+@router.get("/inspect/{request_id}")
+async def inspect(request: Request, request_id: str) -> Response:
+    """What `kling-mock inspect` says of a finished job's MP4 (size, duration, audio, fingerprint, shots):
+    the playground shows it under the video. 404001 until the job has succeeded, as for its file."""
+    rt = admin(request)
+    job = rt.jobs.finished_ok(request_id)
+    if job is None:
+        raise errors.not_found(request_id)
+    spec = render_spec(job, rt.jobs.model(job.model_id), rt.settings, job.backdrop)
+    for _ in range(2):  # a file evicted by another render between `get` and the read is rendered again
+        path = await rt.media.get(spec)
+        try:
+            size = path.stat().st_size
+            facts = await asyncio.to_thread(inspect_mp4, path)
+        except FileNotFoundError:
+            continue
+        return json({"request_id": request_id, "bytes": size, **facts})
+    raise errors.internal()
