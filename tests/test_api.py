@@ -349,6 +349,18 @@ def test_the_clock_is_controlled_under_mock(api: TestClient, make: Any) -> None:
     assert error_of(real.post("/__mock/clock/advance", json={"seconds": 1})) == (409, 409001)
 
 
+def test_a_real_clocks_speed_is_set_under_mock(api: TestClient, make: Any) -> None:
+    real = make(clock="real", speed=10)
+    before = real.get("/__mock/clock").json()
+    after = real.post("/__mock/clock", json={"speed": 250}).json()
+    assert (after["mode"], after["speed"]) == ("real", 250)
+    assert after["now"] >= before["now"]
+    assert real.get("/__mock/clock").json()["speed"] == 250
+    for bad in (0, -3, "fast", True, None):
+        assert error_of(real.post("/__mock/clock", json={"speed": bad})) == (422, 422001), bad
+    assert error_of(api.post("/__mock/clock", json={"speed": 2})) == (409, 409001)  # a manual clock has none
+
+
 def test_admin_token_guards_the_controls(make: Any) -> None:
     api = make(admin_token="s3cret")
     assert error_of(api.get("/__mock/clock")) == (401, 401001)

@@ -26,6 +26,8 @@ class Clock(Protocol):
 
     def advance(self, seconds: float) -> float: ...
 
+    def set_speed(self, speed: float) -> None: ...
+
 
 class ClockError(ValueError):
     """Raised when a clock is asked to do what its mode cannot (e.g. advance a real clock)."""
@@ -58,6 +60,15 @@ class ScaledClock:
     def advance(self, seconds: float) -> float:
         raise ClockError("only a manual clock can be advanced; start the server with --clock manual")
 
+    def set_speed(self, speed: float) -> None:
+        """Run at `speed` from now on. Time goes on from where it is (no jump, never backwards): the clock is
+        re-based on this moment, so what already happened keeps its times."""
+        if not speed > 0 or speed == float("inf"):
+            raise ClockError("speed must be a positive finite number")
+        mono = self.monotonic()
+        now = self._origin_wall + (mono - self._origin_mono) * self.speed
+        self._origin_wall, self._origin_mono, self.speed = now, mono, speed
+
 
 @dataclass
 class ManualClock:
@@ -83,6 +94,9 @@ class ManualClock:
             raise ClockError("time only moves forward: seconds must be >= 0")
         self._now += seconds
         return self._now
+
+    def set_speed(self, speed: float) -> None:
+        raise ClockError("a manual clock has no speed: it moves only when advanced; start with --clock real")
 
 
 def wall_now() -> float:

@@ -144,13 +144,16 @@ def _schemas() -> dict[str, Any]:
 
 @cache
 def _document() -> dict[str, Any]:
-    clock_body = {"type": "object", "properties": {"advance": {"type": "number", "minimum": 0}}}
+    clock_body = {"type": "object", "properties": {
+        "advance": {"type": "number", "minimum": 0, "description": "Seconds to move a manual clock forward"},
+        "speed": {"type": "number", "exclusiveMinimum": 0, "description": "New speed of a real clock"}}}
     rules = {"type": "object", "required": ["rules"],
              "properties": {"rules": {"type": "array", "items": {"$ref": REF.format(model="RuleView")}}}}
     paths: dict[str, Any] = {
         "/__mock/clock": {
             "get": _op("The clock: mode, now, speed", {"200": _ok("Clock")}),
-            "post": _op("Advance a manual clock: {\"advance\": seconds}", {"200": _ok("Clock")},
+            "post": _op("Advance a manual clock ({\"advance\": seconds}) or set a real clock's speed "
+                        "({\"speed\": S})", {"200": _ok("Clock"), "409": _ok("Error", "Not for this clock's mode")},
                         requestBody=_body(clock_body)),
         },
         "/__mock/clock/advance": {

@@ -6,6 +6,7 @@ If `admin_token` is set, every control needs `Authorization: Bearer <admin_token
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -52,9 +53,25 @@ async def get_clock(request: Request) -> Response:
 
 @router.post("/clock")
 async def post_clock(request: Request) -> Response:
-    """`{"advance": N}` moves a manual clock forward N seconds."""
+    """`{"advance": N}` moves a manual clock forward N seconds; `{"speed": S}` makes a real clock run S times
+    faster than the wall from now on (time goes on from where it is)."""
     rt = admin(request)
-    return await _advance(rt, await json_body(request, rt.settings.max_body_bytes), "advance")
+    body = await json_body(request, rt.settings.max_body_bytes)
+    if isinstance(body, dict) and "speed" in body and "advance" not in body:
+        return _set_speed(rt, body["speed"])
+    return await _advance(rt, body, "advance")
+
+
+def _set_speed(rt: Runtime, speed: Any) -> Response:
+    if isinstance(speed, bool) or not isinstance(speed, int | float) or not 0 < speed < math.inf:
+        raise errors.validation_error(
+            [errors.detail_item(["body", "speed"], "Input should be a number greater than 0", "greater_than")]
+        )
+    try:
+        rt.clock.set_speed(float(speed))
+    except ClockError as exc:
+        raise errors.ApiError(409, 409001, str(exc)) from None
+    return json(clock_body(rt))
 
 
 @router.post("/clock/advance")
