@@ -27,7 +27,7 @@ from .sim.world import Runtime
 from .spec import load_spec
 from .web.http import error_response
 from .web.middleware import ControlsMiddleware
-from .web.routes import admin, controls, docs, files, models, requests
+from .web.routes import admin, controls, docs, files, models, pages, requests
 
 log = logging.getLogger("kling_mock")
 
@@ -87,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.exception("unexpected error", exc_info=exc)
         return error_response(errors.internal())
 
-    for router in (models.router, requests.router, files.router, admin.router, controls.router, docs.router):
+    for router in (models.router, requests.router, files.router, admin.router, controls.router, docs.router,
+                   pages.router):
         app.include_router(router)
     app.add_middleware(ControlsMiddleware, runtime=rt)
     return app
