@@ -45,7 +45,7 @@ export class JobPanel {
     fill(this.els.word, "…");
     fill(this.els.position, "–");
     fill(this.els.elapsed, "–");
-    fill(this.els.message);
+    this.say("");
     this.els.cancel.hidden = true;
     this.poll(generation, 0);
   }
@@ -59,6 +59,12 @@ export class JobPanel {
     fill(this.els.decision, this.decisions.length ? this.decisions.join("; ") : "none");
   }
 
+  /** The panel's message line; a polling trouble is cleared by the next good poll, other messages stay. */
+  say(text, source = "job") {
+    fill(this.els.message, text);
+    this.els.message.dataset.source = source;
+  }
+
   tickElapsed() {
     if (this.startedAt !== null) fill(this.els.elapsed, seconds((performance.now() - this.startedAt) / 1000));
   }
@@ -70,13 +76,13 @@ export class JobPanel {
     this.noteDecision(res.decision);
     this.tickElapsed();
     if (!res.ok) {
-      fill(this.els.message, `Polling: ${describeError(res)}; retrying`);
+      this.say(`Polling: ${describeError(res)}; retrying`, "poll");
       const wait = Math.min(MAX_BACKOFF_MS, Math.max(POLL_MS * 2 ** Math.min(failures, 4),
         1000 * Number(res.retryAfter || 0)));
       setTimeout(() => this.poll(generation, failures + 1), wait);
       return;
     }
-    fill(this.els.message);
+    if (this.els.message.dataset.source === "poll") this.say("");
     const status = res.body.status;
     fill(this.els.word, status);
     this.els.word.dataset.status = status;
@@ -98,10 +104,10 @@ export class JobPanel {
     this.els.cancel.disabled = false;
     this.noteDecision(res.decision);
     if (!res.ok) {
-      fill(this.els.message, `Cancel: ${describeError(res)}`);
+      this.say(`Cancel: ${describeError(res)}`);
       return;
     }
-    fill(this.els.message, res.body.outcome === "cancelled" ? "Cancelled while queued." : "Too late to cancel: the job has started.");
+    this.say(res.body.outcome === "cancelled" ? "Cancelled while queued." : "Too late to cancel: the job has started.");
   }
 
   clearResult() {
@@ -119,7 +125,7 @@ export class JobPanel {
     if (this.stale(generation)) return;
     this.noteDecision(res.decision);
     if (!res.ok) {
-      fill(this.els.message, `Result: ${describeError(res)}`);
+      this.say(`Result: ${describeError(res)}`);
       return;
     }
     const body = res.body;
@@ -133,7 +139,7 @@ export class JobPanel {
     if (body.cost !== undefined) pairs.push(["cost", usd(body.cost)]);
     if (body.error) {
       pairs.push(["error", `${body.error.error_code}: ${body.error.error_message}`]);
-      fill(this.els.message, `The job failed: ${body.error.error_message}`);
+      this.say(`The job failed: ${body.error.error_message}`);
     }
     facts(this.els.resultFacts, pairs);
     const video = body.output && body.output.video;

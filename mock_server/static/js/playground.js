@@ -57,6 +57,7 @@ async function chooseModel(modelId) {
   // Inputs the two models share keep what the user typed (a prompt, a duration, ...).
   const props = (state.entry.input_schema && state.entry.input_schema.properties) || {};
   state.form.setValues(Object.fromEntries(Object.entries(kept).filter(([name]) => name in props)));
+  byId("inputs").dataset.model = state.entry.model_id;
   refreshEstimate();
   hideSnippet();
 }

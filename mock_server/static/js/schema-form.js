@@ -79,7 +79,7 @@ class Field {
     } else if (isImageInput(this.name, prop)) {
       this.kind = "image";
       this.control = el("input", { type: "text", id, spellcheck: false, autocomplete: "off",
-        placeholder: "https://… or data:image/…;base64,…" });
+        placeholder: "an image URL, or data:image/…;base64,…" });
       this.picker = new ImagePicker(this.name, this.control, ctx.fixtures, onChange);
       this.widget = this.picker.node;
       this.read = () => (this.control.value.trim() === "" ? undefined : this.control.value.trim());
