@@ -210,3 +210,32 @@ def launch(executable: str) -> Iterator[BrowserSession]:
             yield BrowserSession(browser)
         finally:
             browser.close()
+
+
+def finished_job_screenshot(tab: Tab, path: Path, prompt: str = "a corgi surfing a wave at sunset") -> Path:
+    """The README's picture: the playground with a finished text-to-video job, its video showing a frame
+    from its second second. Saved as a small palette PNG."""
+    page = tab.open_playground()
+    tab.choose_model("kling/kling-3.0/standard/text-to-video")
+    tab.field("prompt").fill(prompt)
+    tab.field("duration").fill("5")
+    tab.field("sound").check()
+    tab.generate()
+    tab.wait_status("completed")
+    tab.wait_video()
+    tab.result_facts()
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": 1200})  # down to the Generate button
+    page.evaluate("() => new Promise(done => { const v = document.querySelector('#video');"
+                  " v.addEventListener('seeked', done, {once: true}); v.currentTime = 1.5; })")
+    tab.wait_until("() => { const v = document.querySelector('#video'); return !v.seeking && v.readyState >= 3; }")
+    expect(page.locator("#history .history-item").first).to_contain_text("succeeded", timeout=WAIT_MS)
+    page.evaluate("() => { window.scrollTo(0, 0); document.activeElement.blur(); }")
+    page.wait_for_timeout(500)  # the player's controls settle after the seek
+    raw = path.with_suffix(".raw.png")
+    page.screenshot(path=str(raw))
+    from PIL import Image
+
+    with Image.open(raw) as image:
+        image.convert("RGB").quantize(colors=96, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
+    raw.unlink()
+    return path

@@ -62,6 +62,7 @@ def test_a_text_to_video_job_goes_from_in_queue_to_completed_and_plays(fast: Tab
     assert re.fullmatch(r"\d+", facts["fingerprint"]), facts
     assert page.locator("#download").get_attribute("href") == f"/files/{page.locator('#request-id').inner_text()}.mp4"
     assert fast.submitted_bodies()[-1]["prompt"] == "a corgi surfing at sunset"
+    expect(page.locator("#balance")).to_contain_text("spent $0.336", timeout=WAIT_MS)
     # the history lists it (newest first) with its cost, and reopening it shows the result again
     page.wait_for_selector("#history .history-item .phase-succeeded", timeout=WAIT_MS)
     page.locator("#history .history-item").first.click()
@@ -150,6 +151,24 @@ def test_a_fault_preset_shows_its_decision(manual: Tab) -> None:
     expect(refused).to_contain_text("POST")
 
 
+def test_the_pages_make_no_request_outside_their_origin(manual: Tab) -> None:
+    """Everything the playground and the docs load comes from the server that served them (the fixture
+    also fails any test whose page reached out, or was refused something by its Content-Security-Policy)."""
+    page = manual.open_playground()
+    manual.choose_model(PRO_I2V)
+    manual.open_drawer()
+    page.get_by_label("start_image_url sample still", exact=True).select_option("portrait.jpg")
+    for path in ("/docs", "/__mock/docs"):
+        page.goto(manual.origin + path)
+        page.wait_for_selector(".opblock-summary-path", timeout=WAIT_MS)
+    paths = {url.removeprefix(manual.origin) for url in manual.requests}
+    token = manual.page.evaluate("() => localStorage.getItem('kling-mock.token')")
+    assert {"/playground", "/static/js/playground.js", "/static/playground.css", "/__mock/fixtures/portrait.jpg",
+            f"/__mock/journal?account={token}&limit=40", "/openapi.json", "/__mock/openapi.json",
+            "/static/swagger-ui/swagger-ui-bundle.js"} <= paths, paths
+    assert manual.foreign_requests() == []
+
+
 def test_shots_snippets_and_the_token_survive_as_the_user_expects(manual: Tab) -> None:
     page = manual.open_playground()
     manual.choose_model(T2V)
@@ -179,3 +198,15 @@ def test_shots_snippets_and_the_token_survive_as_the_user_expects(manual: Tab) -
     page.reload()
     page.wait_for_selector("body[data-ready=true]", timeout=WAIT_MS)
     assert manual.field("Token").input_value() == "my-own-token"
+
+
+def test_the_readme_screenshot_helper_pictures_a_finished_job(fast: Tab, tmp_path: Path) -> None:
+    from PIL import Image
+
+    from .helpers import finished_job_screenshot
+
+    path = finished_job_screenshot(fast, tmp_path / "playground.png")
+    with Image.open(path) as image:
+        assert image.size == (1360, 1200)
+    assert path.stat().st_size < 200_000
+    expect(fast.page.locator("#status-word")).to_have_text("completed")
