@@ -1,7 +1,8 @@
 """Fixtures of the browser tests: Debian's Chromium driven by Playwright, against `kling-mock serve`.
 
-Two servers per test process, started once: one with a fast real clock (jobs finish in about a second of
-wall time) and one with a manual clock (jobs wait in the queue until a test moves time). Each test gets a
+Two servers, started once for the browser tests of a test process (package scope, see `browser`): one
+with a fast real clock (jobs finish in about a second of wall time) and one with a manual clock (jobs wait
+in the queue until a test moves time). Each test gets a
 fresh browser context, so a fresh local storage and so a fresh token: tests never see each other's jobs.
 
 Every page a test opens records the requests it makes and the errors it logs; a request outside the
@@ -24,7 +25,7 @@ def chromium_path() -> str:
     return CHROMIUM
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
     """[fast, manual]. Fast: speed 100 and a queue wait of a minute of clock time, so a job is seen queued
     (~0.6 s), then finishes within a few seconds. Manual: a job waits until a test moves the clock."""
@@ -34,18 +35,20 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
         yield both
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fast_server(servers: list[Server]) -> Server:
     return servers[0]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def manual_server(servers: list[Server]) -> Server:
     return servers[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium_path: str) -> Iterator[BrowserSession]:
+    """Package scope: Playwright's sync API keeps an event loop running in this thread while it is open,
+    which would break any later test that calls asyncio.run(); it closes when the browser tests are done."""
     with launch(chromium_path) as session:
         yield session
 

@@ -38,6 +38,7 @@ CHROMIUM_ARGS = (
     "--disable-dev-shm-usage", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
 )
 BIN = Path(sys.executable).parent
+START_TIMEOUT_S = 120.0  # a start is mostly imports, slow while the other worker keeps both cores busy
 WAIT_MS = 30_000  # a generous bound for anything the page waits for on a loaded 2-core machine
 VIEWPORT = {"width": 1360, "height": 900}
 PAGES = ("/", "/playground", "/docs", "/__mock/docs", "/openapi.json", "/__mock/openapi.json")
@@ -59,7 +60,7 @@ def serve(cache_dir: Path, *args: str) -> Iterator[Server]:
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     cmd = [str(BIN / "kling-mock"), "serve", "--port", str(port), "--cache-dir", str(cache_dir), *args]
-    with served_process(cmd, f"{origin}/openapi.json"):
+    with served_process(cmd, f"{origin}/openapi.json", timeout=START_TIMEOUT_S):
         yield Server(origin)
 
 
