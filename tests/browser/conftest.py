@@ -46,9 +46,10 @@ def manual_server(servers: list[Server]) -> Server:
 
 
 @pytest.fixture(scope="package")
-def browser(chromium_path: str) -> Iterator[BrowserSession]:
+def browser(chromium_path: str, servers: list[Server]) -> Iterator[BrowserSession]:
     """Package scope: Playwright's sync API keeps an event loop running in this thread while it is open,
-    which would break any later test that calls asyncio.run(); it closes when the browser tests are done."""
+    which would break any later test that calls asyncio.run(); it closes when the browser tests are done.
+    It asks for the servers so that it closes first (its open connections would hold up their shutdown)."""
     with launch(chromium_path) as session:
         yield session
 
