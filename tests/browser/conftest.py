@@ -27,9 +27,10 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="package")
 def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Server]]:
-    """[fast, manual]. Fast: speed 100 and a queue wait of a minute of clock time, so a job is seen queued
-    (~0.6 s), then finishes within a few seconds. Manual: a job waits until a test moves the clock."""
-    fast = (tmp_path_factory.mktemp("fast-media"), ("--speed", "100", "--set", "queue_wait_s=60", "--seed", "11"))
+    """[fast, manual]. Fast: speed 100 and a queue wait of 150 s of clock time, so a job is seen queued for
+    1.5 s even on a busy machine, then finishes a second later. Manual: a job waits until a test moves time."""
+    fast = (tmp_path_factory.mktemp("fast-media"),
+            ("--speed", "100", "--set", "queue_wait_s=150", "--set", "queue_wait_jitter=0", "--seed", "11"))
     manual = (tmp_path_factory.mktemp("manual-media"), ("--clock", "manual", "--seed", "12"))
     with serve_together(fast, manual) as both:
         yield both
