@@ -9,11 +9,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from . import api, media
+from . import admission, api, media
 
 BENCHES: dict[str, Callable[[], None]] = {
     "media": media.main,
     "api": api.main,
+    "admission": admission.main,
     # Append further benches here.
 }
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from mock_server.spec import load_spec, resolve
+from mock_server.spec import Operation, load_spec, operation_index, operations, pointer, resolve
 
 __all__ = [
     "RESULT_STATUSES",
@@ -44,9 +44,6 @@ __all__ = [
     "status_rank",
 ]
 
-_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-
-
 class ContractViolation(AssertionError):
     """A response broke the contract. An AssertionError, so pytest shows it as a test failure."""
 
@@ -55,23 +52,10 @@ class ContractViolation(AssertionError):
 # schema conformance
 
 
-def _pointer(doc: Mapping[str, Any], ref: str) -> Any:
-    node: Any = doc
-    for raw in ref[2:].split("/"):
-        node = node[raw.replace("~1", "/").replace("~0", "~")]
-    return node
-
-
 @lru_cache(maxsize=1)
-def _operations() -> dict[str, tuple[str, str, Mapping[str, Any]]]:
-    """operationId -> (path template, method, operation), read once from the shipped contract."""
-    spec = load_spec()
-    found: dict[str, tuple[str, str, Mapping[str, Any]]] = {}
-    for path, item in spec["paths"].items():
-        for method in _METHODS:
-            if method in item:
-                found[str(item[method]["operationId"])] = (path, method, item[method])
-    return found
+def _operations() -> dict[str, Operation]:
+    """The shipped contract's operations by operationId, indexed once."""
+    return operation_index(load_spec())
 
 
 @lru_cache(maxsize=1)
@@ -93,12 +77,12 @@ def _validator(operation_id: str, status: str) -> Draft202012Validator | None:
     if operation_id not in ops:
         raise KeyError(f"unknown operationId {operation_id!r}; known: {', '.join(sorted(ops))}")
     spec = load_spec()
-    responses = ops[operation_id][2]["responses"]
+    responses = ops[operation_id].operation["responses"]
     response = responses.get(status) or responses.get(f"{status[0]}XX") or responses.get("default")
     if response is None:
         return None
     while isinstance(response, Mapping) and "$ref" in response:
-        response = _pointer(spec, str(response["$ref"]))
+        response = pointer(spec, str(response["$ref"]))
     content = response.get("content", {})
     media = content.get("application/json")
     if media is None or "schema" not in media:
@@ -167,16 +151,15 @@ def operation_for(method: str, path: str) -> str | None:
     """
     bare = path.split("?", 1)[0]
     m = method.lower()
-    spec = load_spec()
     templated: list[tuple[str, Mapping[str, Any]]] = []
-    for template, item in spec["paths"].items():
-        if m not in item:
+    for template, op_method, op in operations(load_spec()):
+        if op_method != m:
             continue
         if "{" not in template:
             if template == bare:
-                return str(item[m]["operationId"])
+                return str(op["operationId"])
         else:
-            templated.append((template, item[m]))
+            templated.append((template, op))
     for template, op in templated:
         if "{model_id}" not in template and _template_regex(template).match(bare):
             return str(op["operationId"])

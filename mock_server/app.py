@@ -1,21 +1,17 @@
-"""`create_app(settings)`: wires the runtime, the routers and the error handlers. Nothing else lives here."""
+"""`create_app(settings)`: the composition root. It builds the world (`sim`, `media`) from the settings and
+the web layer around it (the `/v1` and `/files` routes, the controls middleware, the `/__mock` sub-application).
+Nothing else lives here."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from fastapi import FastAPI
 
-from .config import load_controls
+from .config import Controls, StartupError, load_controls
 from .media import MediaCache
 from .settings import Settings
-from .sim import errors
 from .sim.accounts import Accounts
 from .sim.clock import make_clock
 from .sim.contract import Contract
@@ -25,14 +21,22 @@ from .sim.journal import Journal
 from .sim.store.memory import MemoryStore
 from .sim.world import Runtime
 from .spec import load_spec
-from .web.http import error_response
+from .web.admin import MOUNT, build_admin_app
+from .web.handlers import install_error_handlers
 from .web.middleware import ControlsMiddleware
-from .web.routes import admin, controls, docs, files, models, pages, requests
-
-log = logging.getLogger("kling_mock")
+from .web.routes import docs, files, models, pages, requests
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def _media_cache(settings: Settings) -> MediaCache:
+    try:
+        return MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers)
+    except OSError as exc:
+        raise StartupError(f"cache_dir {settings.cache_dir}: {exc.strerror or exc}") from None
+
+
+def build_runtime(settings: Settings, controls: Controls | None = None) -> Runtime:
+    """The world of one app. `controls` are the config file's, if the caller has read it already;
+    otherwise they are read from `settings.config_file`. Raises `StartupError` if it cannot be built."""
     spec = load_spec()
     contract = Contract(
         spec,
@@ -42,23 +46,24 @@ def build_runtime(settings: Settings) -> Runtime:
     clock = make_clock(settings.clock, settings.speed, settings.manual_clock_start)
     store = MemoryStore(settings.slots_per_account)
     jobs = JobService(settings, contract, store, clock, timing_from(settings))
-    media = MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers)
-    controls = load_controls(settings.config_file)
+    if controls is None:
+        controls = load_controls(settings.config_file)
+    media = _media_cache(settings)
     faults = FaultBook(settings.seed, config_rules=controls.faults)
     faults.load_config(clock.now())
     journal = Journal(settings.journal_max_entries)
     accounts = Accounts(settings, jobs, controls.accounts)
+    jobs.admission = accounts  # balance and limits are checked inside the submit, before the store write
     return Runtime(settings, clock, contract, store, jobs, media, dict(spec), faults, journal, accounts)
 
 
-def _framework_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
-    return [errors.detail_item(list(e.get("loc", [])), str(e.get("msg", "")), str(e.get("type", ""))) for e in exc.errors()]
+def create_app(settings: Settings | None = None, *, controls: Controls | None = None) -> FastAPI:
+    """Build one independent mock server; tests may build as many as they like.
 
-
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build one independent mock server; tests may build as many as they like."""
+    Raises `StartupError` (a bad config file, an unusable cache directory) before anything is served.
+    """
     settings = settings or Settings()
-    rt = build_runtime(settings)
+    rt = build_runtime(settings, controls)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -70,25 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.runtime = rt
 
-    @app.exception_handler(errors.ApiError)
-    async def api_error(_: Request, exc: errors.ApiError) -> Response:
-        return error_response(exc)
-
-    @app.exception_handler(RequestValidationError)
-    async def framework_validation(_: Request, exc: RequestValidationError) -> Response:
-        return error_response(errors.validation_error(_framework_detail(exc)))
-
-    @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> Response:
-        return error_response(errors.for_status(exc.status_code, str(exc.detail), dict(exc.headers or {})))
-
-    @app.exception_handler(Exception)
-    async def unexpected(_: Request, exc: Exception) -> Response:
-        log.exception("unexpected error", exc_info=exc)
-        return error_response(errors.internal())
-
-    for router in (models.router, requests.router, files.router, admin.router, controls.router, docs.router,
-                   pages.router):
+    install_error_handlers(app)
+    # The pages' routes come before the controls' mount, which would otherwise take `/__mock/docs` too.
+    for router in (models.router, requests.router, files.router, docs.router, pages.router):
         app.include_router(router)
     app.add_middleware(ControlsMiddleware, runtime=rt)
+    app.mount(MOUNT, build_admin_app(rt), name="controls")
     return app

@@ -1,20 +1,31 @@
 """`kling-mock`: serve the mock, inspect an MP4, and talk to any server of the contract.
 
 `serve` and `inspect` live here; `run`, `status`, `result`, `cancel` and `models` are the harness's client
-commands (contracts.cli), mounted under the same program so one install gives both halves.
+commands, which the harness registers in the `kling_mock.commands` entry point group (pyproject.toml), so
+one install gives both halves while this package never imports the harness.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
+import socket
 import sys
+from collections.abc import Iterator
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
+from .config import ConfigFile, StartupError, read_config
 from .settings import Settings
+
+COMMANDS_GROUP = "kling_mock.commands"
+EXIT_STARTUP = 2  # like a usage error: nothing ran, the command line or its files must change
 
 SERVE_FLAGS: tuple[tuple[str, str], ...] = (
     ("--host", "host"),
@@ -29,53 +40,121 @@ SERVE_FLAGS: tuple[tuple[str, str], ...] = (
 )
 
 
-def load_config(path: Path | None) -> dict[str, Any]:
-    """A YAML file whose `settings:` mapping holds Settings fields (other sections are for the controls)."""
-    if path is None:
-        return {}
-    with open(path, encoding="utf-8") as f:
-        data = yaml.safe_load(f) or {}
-    if not isinstance(data, dict):
-        raise SystemExit(f"error: {path}: expected a mapping at the top level")
-    return data
+def _config_of(args: argparse.Namespace) -> ConfigFile | None:
+    return None if args.config is None else read_config(args.config)
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    """Precedence: flags > `--set` > config file > environment > defaults."""
-    values: dict[str, Any] = dict(load_config(args.config).get("settings") or {})
-    if args.config is not None:
-        values.setdefault("config_file", args.config)  # its faults: and accounts: are loaded by the app
-    for item in args.set or []:
+def _set_items(items: list[str]) -> Iterator[tuple[str, Any, str]]:
+    """(setting, value, origin) of each `--set KEY=VALUE`; the value is read as YAML (`[a, b]`, `true`, `3`)."""
+    for item in items:
         key, sep, raw = item.partition("=")
-        if not sep:
-            raise SystemExit(f"error: --set expects KEY=VALUE, got {item!r}")
-        values[key.strip().replace("-", "_")] = yaml.safe_load(raw)
-    for flag, field in SERVE_FLAGS:
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise StartupError(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            raise StartupError(f"--set {item}: the value is not valid YAML") from None
+        yield key, value, f"--set {item}"
+
+
+def _settings_error(exc: ValidationError, origins: dict[str, str]) -> StartupError:
+    """One line naming, for each bad value, where it came from (flag, `--set`, file key, environment)."""
+    problems = []
+    for err in exc.errors(include_url=False):
+        key = str(err["loc"][0]) if err["loc"] else ""
+        where = origins.get(key, f"KLING_MOCK_{key.upper()}")
+        if err["type"] == "extra_forbidden":
+            near = difflib.get_close_matches(key, list(Settings.model_fields), n=1)
+            problems.append(f"{where}: unknown setting {key!r}" + (f" (did you mean {near[0]!r}?)" if near else ""))
+        else:
+            inner = ".".join(str(x) for x in err["loc"][1:])
+            problems.append(f"{where}: {inner + ': ' if inner else ''}{err['msg']}")
+    return StartupError("; ".join(problems))
+
+
+def settings_from_args(args: argparse.Namespace, config: ConfigFile | None = None) -> Settings:
+    """Precedence: flags > `--set` > config file > environment > defaults. `config` is the file already
+    read (else it is read here). Raises `StartupError` naming the flag, `--set` or file key at fault."""
+    if config is None:
+        config = _config_of(args)
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    if config is not None:
+        for key, value in config.settings.items():
+            values[key], origins[key] = value, f"{config.path}: settings.{key}"
+        values["config_file"], origins["config_file"] = config.path, "--config"  # its controls go to the app
+    for key, value, origin in _set_items(args.set or []):
+        values[key], origins[key] = value, origin
+    for flag, name in SERVE_FLAGS:
         value = getattr(args, flag.lstrip("-").replace("-", "_"))
         if value is not None:
-            values[field] = value
-    return Settings(**values)
+            values[name], origins[name] = value, f"{flag} {value}"
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        raise _settings_error(exc, origins) from None
+    except SettingsError as exc:  # an environment variable that is not even parseable (e.g. bad JSON list)
+        raise StartupError(f"environment: {one_line(str(exc))}") from None
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's listening socket, bound here rather than by uvicorn so that a port in use (or a host
+    that is not ours) is a one-line start-up error; uvicorn would log it and exit 1."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    return sock
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _start_up(args: argparse.Namespace) -> tuple[Settings, Any, socket.socket]:
+    """Settings, the app and its listening socket; the cheap checks first, so a typo fails in a blink."""
+    config = _config_of(args)
+    settings = settings_from_args(args, config)
+    sock = listen(settings.host, settings.port)
+    try:
+        from .app import create_app  # the web framework, the contract and the encoder: a second to import
+
+        controls = config.controls() if config is not None and settings.config_file == config.path else None
+        return settings, create_app(settings, controls=controls), sock
+    except BaseException:
+        sock.close()
+        raise
 
 
 def serve(args: argparse.Namespace) -> int:
+    """Start-up errors (config file, settings, cache directory, port) print one `error:` line and exit 2."""
     import uvicorn
 
-    from .app import create_app
-
-    settings = settings_from_args(args)
-    from .config import ConfigError
-
     try:
-        app = create_app(settings)
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        settings, app, sock = _start_up(args)
+    except StartupError as exc:
+        print(f"error: {one_line(str(exc))}", file=sys.stderr)
+        return EXIT_STARTUP
+    port = sock.getsockname()[1]
     print(
-        f"kling-mock on http://{settings.host}:{settings.port}/v1  (clock={settings.clock}, "
+        f"kling-mock on http://{settings.host}:{port}/v1  (clock={settings.clock}, "
         f"speed={settings.speed}, seed={settings.seed}); docs at /docs",
         file=sys.stderr,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=args.log_level)
+    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level=args.log_level))
+    try:
+        server.run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down on
+        pass
+    finally:
+        sock.close()
+    if not server.started:
+        print("error: the server did not start (see the log above)", file=sys.stderr)
+        return EXIT_STARTUP
     return 0
 
 
@@ -114,13 +193,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.set_defaults(func=inspect)
 
-    try:
-        from contracts.cli import add_commands
-    except ImportError:  # the harness is part of the same distribution; only a broken install lacks it
-        pass
-    else:
-        add_commands(sub)
+    add_plugin_commands(sub)
     return parser
+
+
+def add_plugin_commands(sub: Any) -> None:
+    """Commands other packages offer under `kling-mock`, found through the `kling_mock.commands` entry
+    point group: each entry is a function that adds its subparsers. The harness adds its client commands
+    (`run`, `status`, `result`, `cancel`, `models`) this way, so the server never imports the harness."""
+    for entry in entry_points(group=COMMANDS_GROUP):
+        try:
+            add = entry.load()
+        except (ImportError, AttributeError) as exc:  # a broken install of that package must not take `serve` down with it
+            print(f"warning: commands of {entry.value} not loaded: {exc}", file=sys.stderr)
+            continue
+        add(sub)
 
 
 def main(argv: list[str] | None = None) -> int:

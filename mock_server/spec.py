@@ -16,16 +16,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 import yaml
 
 __all__ = [
     "DEFAULT_SPEC_PATH",
+    "HTTP_METHODS",
+    "Operation",
     "SpecPath",
     "SubmitOperation",
     "input_schema",
     "load_spec",
+    "operation_index",
+    "operations",
+    "pointer",
     "resolve",
     "submit_operations",
     "submit_operations_in",
@@ -37,7 +42,16 @@ DEFAULT_SPEC_PATH: Path = Path(__file__).resolve().parents[1] / "openapi.yaml"
 SpecPath: TypeAlias = str | Path | None
 """An override path to an OpenAPI document; None means the shipped contract."""
 
-_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+#: The keys of an OpenAPI path item that are operations, in the order the document lists them.
+HTTP_METHODS: tuple[str, ...] = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+class Operation(NamedTuple):
+    """One operation of the document: where it is (path template, lower-case method) and its object."""
+
+    path: str
+    method: str
+    operation: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -82,9 +96,12 @@ def load_spec(path: SpecPath = None) -> Mapping[str, Any]:
     return _load(_key(path))
 
 
-def _pointer(doc: Mapping[str, Any], ref: str) -> Any:
-    """Follow a local JSON pointer (`#/components/schemas/Shot`); other documents are not supported
-    because the contract is one self-contained file."""
+def pointer(doc: Mapping[str, Any], ref: str) -> Any:
+    """What a local JSON pointer (`#/components/schemas/Shot`) points at in `doc` (shared: do not mutate).
+
+    `~1` and `~0` are unescaped as RFC 6901 says, and list items are reached by index. Other documents
+    are not supported because the contract is one self-contained file; a missing key raises KeyError.
+    """
     if not ref.startswith("#/"):
         raise ValueError(f"only local $refs are supported, got {ref!r}")
     node: Any = doc
@@ -111,7 +128,7 @@ def resolve(node: Any, spec: Mapping[str, Any] | None = None, *, _seen: tuple[st
         ref = node["$ref"]
         if ref in _seen:
             raise ValueError(f"cyclic $ref {ref!r}")
-        target = resolve(_pointer(doc, ref), doc, _seen=(*_seen, ref))
+        target = resolve(pointer(doc, ref), doc, _seen=(*_seen, ref))
         siblings = {k: resolve(v, doc, _seen=_seen) for k, v in node.items() if k != "$ref"}
         if isinstance(target, dict):
             target.update(siblings)
@@ -119,14 +136,19 @@ def resolve(node: Any, spec: Mapping[str, Any] | None = None, *, _seen: tuple[st
     return {k: resolve(v, doc, _seen=_seen) for k, v in node.items()}
 
 
-def _operations(spec: Mapping[str, Any]) -> list[tuple[str, str, Mapping[str, Any]]]:
-    """Every (path, method, operation) of the document, in document order."""
-    found: list[tuple[str, str, Mapping[str, Any]]] = []
+def operations(spec: Mapping[str, Any]) -> list[Operation]:
+    """Every operation of the document, in document order (paths, then methods as `HTTP_METHODS`)."""
+    found: list[Operation] = []
     for path, item in spec.get("paths", {}).items():
-        for method in _HTTP_METHODS:
+        for method in HTTP_METHODS:
             if method in item:
-                found.append((path, method, item[method]))
+                found.append(Operation(path, method, item[method]))
     return found
+
+
+def operation_index(spec: Mapping[str, Any]) -> dict[str, Operation]:
+    """The operations keyed by `operationId`: how a response is looked up by the operation it answers."""
+    return {str(op.operation["operationId"]): op for op in operations(spec)}
 
 
 def submit_operations(path: SpecPath = None) -> dict[str, SubmitOperation]:
@@ -141,7 +163,7 @@ def submit_operations(path: SpecPath = None) -> dict[str, SubmitOperation]:
 def submit_operations_in(spec: Mapping[str, Any]) -> dict[str, SubmitOperation]:
     """`submit_operations` of an already loaded document (the server reads the contract through this)."""
     ops: dict[str, SubmitOperation] = {}
-    for op_path, _method, op in _operations(spec):
+    for op_path, _method, op in operations(spec):
         if "x-model-id" not in op:
             continue
         schema = op["requestBody"]["content"]["application/json"]["schema"]

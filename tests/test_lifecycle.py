@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,18 +12,19 @@ from mock_server.settings import Settings
 from mock_server.sim.clock import ClockError, ManualClock, ScaledClock
 from mock_server.sim.contract import Contract, load_spec
 from mock_server.sim.errors import ApiError
-from mock_server.sim.jobs import JobService, Overrides, timing_from
+from mock_server.sim.jobs import JobService, timing_from
 from mock_server.sim.lifecycle import (
     AccountQueue,
+    JobFault,
     Outcome,
     Phase,
     Plan,
     Timing,
     can_cancel,
-    job_rng,
     plan_job,
     schedule,
 )
+from mock_server.sim.rng import rng_for
 from mock_server.sim.store.memory import MemoryStore
 
 T2V = "kling/kling-3.0/standard/text-to-video"
@@ -39,9 +42,9 @@ def make_service(**overrides: object) -> tuple[JobService, ManualClock]:
     return svc, clock
 
 
-def submit(svc: JobService, account: str = "tok", **inputs: object) -> str:
+def submit(svc: JobService, account: str = "tok", fault: JobFault | None = None, **inputs: object) -> str:
     body = svc.contract.validate(T2V, {"prompt": "a cat", **inputs})
-    return svc.submit(account, T2V, body).request_id
+    return asyncio.run(svc.submit(account, svc.model(T2V), body, fault)).request_id
 
 
 # --- schedule ------------------------------------------------------------------------------------------
@@ -249,8 +252,7 @@ def test_failure_rate_fails_jobs_with_an_error_and_they_end_early() -> None:
 
 def test_a_stuck_job_stays_queued_without_blocking_others() -> None:
     svc, clock = make_service(slots_per_account=1)
-    body = svc.contract.validate(T2V, {"prompt": "x"})
-    stuck = svc.submit("tok", T2V, body, Overrides(stuck=True)).request_id
+    stuck = submit(svc, fault=JobFault(stuck=True), prompt="x")
     other = submit(svc)
     clock.advance(10_000)
     assert svc.find("tok", stuck)[1].phase is Phase.QUEUED
@@ -259,7 +261,7 @@ def test_a_stuck_job_stays_queued_without_blocking_others() -> None:
 
 
 def test_plan_ready_time_never_precedes_the_previous_jobs() -> None:
-    rng = job_rng(0, "a", 0)
+    rng = rng_for(0, "a", 0)
     p = plan_job(rng, Timing(), now=0.0, prev_ready=50.0, tier="standard", duration_s=5, sound=False)
     assert p.ready_at >= 50.0
 

@@ -36,12 +36,15 @@ class MediaCache:
     - Eviction never removes the file just produced, even if it alone exceeds `max_bytes`. A path handed
       out can be evicted later by other renders; open it promptly (or `get` again).
 
-    Use from one event loop. `renders` counts actual renders (not hits), for tests and metrics.
+    Construction raises `OSError` if the directory cannot be made, written or listed, so a bad `cache_dir`
+    stops start-up instead of failing the first download. Use from one event loop. `renders` counts actual renders (not hits), for tests and metrics.
     """
 
     def __init__(self, directory: Path, max_bytes: int, workers: int = 2, memo_bytes: int = DEFAULT_MEMO_BYTES) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=self.directory):  # writable now, not at the first render
+            pass
         self.max_bytes = max_bytes
         self.renders = 0
         self.memo = MediaMemo(memo_bytes)

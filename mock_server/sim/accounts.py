@@ -3,6 +3,10 @@
 Joins the pure pieces (billing, ratelimit) to the job service and the clock, the way `jobs.JobService`
 joins the lifecycle to the store. Nothing here knows about HTTP; refusals are `errors.ApiError`s in the
 API's own format (400002 for money, 429 for limits).
+
+`Accounts` is the job service's admission gate (`jobs.Admission`): asked before a job is stored, told when
+one is stored or cancelled. It keeps each account's money current as that happens (`billing.RunningBook`),
+so a submit is checked in O(log n) rather than by replaying the account; the admin view still replays.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..settings import Settings
 from . import errors
-from .billing import Balances, Charge, Statement, affordable, statement
+from .billing import Balances, Charge, Pending, RunningBook, Statement, affordable, statement
 from .clock import iso
 from .contract import ModelInfo
 from .jobs import JobService
-from .lifecycle import INF, Phase
+from .lifecycle import INF, Job, Phase
 from .ratelimit import Limits, RateLimiter, retry_after_header
 
 STUCK_RETRY_AFTER_S = 60.0
@@ -54,6 +58,7 @@ class Accounts:
     configured: Mapping[str, AccountConfig] = field(default_factory=dict)
     balances: Balances = field(init=False)
     limiter: RateLimiter = field(init=False)
+    _books: dict[str, RunningBook] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.balances = Balances(
@@ -87,8 +92,29 @@ class Accounts:
         return statement(self.balances.opening(account), self.balances.sets(account), charges), held
 
     def set_balance(self, account: str, usd: float | None) -> Statement:
-        self.balances.set(account, usd, self.jobs.clock.now())
-        return self.statement(account, self.jobs.clock.now())[0]
+        now = self.jobs.clock.now()
+        self.balances.set(account, usd, now)
+        self.book(account).set_balance(usd, now)
+        return self.statement(account, now)[0]
+
+    def book(self, account: str) -> RunningBook:
+        """The account's running figures (what a submit is checked against), opened on first use."""
+        found = self._books.get(account)
+        if found is None:
+            found = self._books[account] = RunningBook(self.balances.opening(account))
+        return found
+
+    def figures(self, account: str, now: float) -> tuple[float | None, float, float]:
+        """(balance, spent, held) at `now` from the running book: what `statement` would replay, in O(log n)."""
+        return self.book(account).figures(now)
+
+    def _pending_end(self, pending: Pending) -> float | None:
+        """When a job the book still holds ends now (its start may have moved up); None if cancelled."""
+        job = self.jobs.store.get(pending.request_id)
+        if job is None or job.cancelled_at is not None:
+            return None
+        start = self.jobs.store.start_of(job)
+        return INF if math.isinf(start) else start + job.plan.busy_s
 
     # --- limits -------------------------------------------------------------------------------
 
@@ -124,13 +150,11 @@ class Accounts:
         now = self.jobs.clock.now()
         if self.balances.finite(account):
             cost = model.cost(inputs)
-            st, held = self.statement(account, now)
-            available = st.balance_usd
+            available, _, held = self.figures(account, now)
             if available is not None and self.settings.balance_holds_pending:
                 available = round(available - held, 6)
             if not affordable(available, cost):
-                raise errors.ApiError(400, 400002, f"Insufficient balance: this request costs ${cost:.3f}, "
-                                      f"${max(available or 0.0, 0.0):.3f} is available")
+                raise errors.insufficient_balance(cost, max(available or 0.0, 0.0))
         wait = self.limiter.check_concurrency(
             account, now, lambda: [j.request_id for j in self.jobs.store.jobs(account)], self._end_of,
             STUCK_RETRY_AFTER_S,
@@ -141,8 +165,17 @@ class Accounts:
                 retry_after_header(wait), f"Too many concurrent jobs: at most {limit} queued or running per account"
             )
 
-    def admitted(self, account: str, request_id: str) -> None:
-        self.limiter.admitted(account, request_id)
+    def admitted(self, job: Job, start: float) -> None:
+        """The job service stored a job this gate admitted: it holds its price until it ends."""
+        self.limiter.admitted(job.account, job.request_id)
+        end = INF if math.isinf(start) else start + job.plan.busy_s
+        cost = self.jobs.model(job.model_id).cost(job.inputs)
+        self.book(job.account).add(Pending(end, job.seq, job.request_id, job.model_id, cost, job.plan.outcome.ok))
+
+    def cancelled(self, job: Job) -> None:
+        """The job service cancelled a queued job: it leaves the book, and the jobs behind it end earlier.
+        (The limiter needs nothing: it drops finished jobs as it meets them.)"""
+        self.book(job.account).reschedule(self.jobs.clock.now(), self._pending_end)
 
     # --- the admin view -----------------------------------------------------------------------
 
@@ -178,4 +211,8 @@ class Accounts:
     def reset(self, account: str | None = None) -> None:
         """Balances and limits back to the start-up state (config file and settings)."""
         self.balances.reset(account)
+        if account is None:
+            self._books.clear()
+        else:
+            self._books.pop(account, None)
         self.limiter.reset(account, self._configured_limits())

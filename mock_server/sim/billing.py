@@ -8,11 +8,17 @@ past a job's end makes its charge appear at the job's `finished_at`.
 A balance is what a test sets (`PUT /__mock/accounts/{token}/balance`, the config file, or the
 `default_balance_usd` setting); None means unlimited, the default. What is left is the last balance set minus
 the charges of jobs that finished after it was set.
+
+Two ways to the same figures: `statement` replays an account's whole history (the admin view, the ledger),
+and `RunningBook` keeps them up to date as jobs come and settle, so checking a submit against the balance
+costs O(log n) instead of a replay. The book settles jobs in the replay's own order with the replay's own
+arithmetic, so the two agree exactly (a property test holds them to it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import heapq
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,3 +105,77 @@ class Balances:
             self._sets.clear()
         else:
             self._sets.pop(account, None)
+
+
+def micro_usd(amount: float) -> int:
+    """A price in whole micro-dollars: prices have six decimals, so sums of these are exact."""
+    return round(amount * 1_000_000)
+
+
+@dataclass(frozen=True, order=True)
+class Pending:
+    """A job that has not ended yet, as the book sees it: when it ends, and what it will cost if it succeeds.
+
+    Ordered by (end, seq): the order in which the replay meets charges that fall at the same instant.
+    """
+
+    end: float
+    seq: int
+    request_id: str = field(compare=False)
+    model_id: str = field(compare=False)
+    cost: float = field(compare=False)
+    ok: bool = field(compare=False)
+
+
+@dataclass
+class RunningBook:
+    """One account's balance, spend and held money, kept current without replaying its jobs.
+
+    Unfinished jobs wait in a heap by end time and settle lazily, in (end, seq) order, whenever the book is
+    read at a later moment: a success is charged then, with the same rounding `statement` applies, and a
+    failure just stops being held. A balance set first settles everything that ended by then, as the replay
+    puts a charge before a setting made at the same instant. Ends before `now` never move, so settling
+    early is final; ends after it can (a cancel moves the account's later jobs up): `reschedule`.
+    """
+
+    balance: float | None
+    spent: float = 0.0
+    held_micro: int = 0
+    pending: list[Pending] = field(default_factory=list)
+
+    def add(self, job: Pending) -> None:
+        heapq.heappush(self.pending, job)
+        self.held_micro += micro_usd(job.cost)
+
+    def settle(self, now: float) -> None:
+        """Apply every job that has ended by `now`, oldest first."""
+        while self.pending and self.pending[0].end <= now:
+            job = heapq.heappop(self.pending)
+            self.held_micro -= micro_usd(job.cost)
+            if not job.ok:
+                continue
+            self.spent += job.cost
+            if self.balance is not None:
+                self.balance = round(self.balance - job.cost, 6)
+
+    def set_balance(self, usd: float | None, now: float) -> None:
+        self.settle(now)
+        self.balance = usd
+
+    def reschedule(self, now: float, end_of: Callable[[Pending], float | None]) -> None:
+        """Re-read the end of every unfinished job (None: it was cancelled and leaves the book)."""
+        self.settle(now)
+        kept: list[Pending] = []
+        for job in self.pending:
+            end = end_of(job)
+            if end is None:
+                self.held_micro -= micro_usd(job.cost)
+            else:
+                kept.append(Pending(end, job.seq, job.request_id, job.model_id, job.cost, job.ok))
+        heapq.heapify(kept)
+        self.pending = kept
+
+    def figures(self, now: float) -> tuple[float | None, float, float]:
+        """(balance, spent, held) at `now`, equal to `statement`'s balance and spend and the held sum."""
+        self.settle(now)
+        return self.balance, round(self.spent, 6), round(self.held_micro / 1_000_000, 6)

@@ -1,9 +1,10 @@
 """The contract, loaded once from `openapi.yaml`: the model registry and the input validators.
 
-The spec is the single source of truth, read through the harness's own reader (`contracts._spec`), so the
-server and the tests cannot disagree about what the file says. The six models, their tiers, modes and
-prices come from the `x-` extensions of the submit operations; request bodies are validated with the spec's own schemas, compiled
-once at start-up. The one rule JSON Schema cannot state (`multi_prompt` durations sum to `duration`) is
+The spec is the single source of truth, read through the one reader of that file (`mock_server.spec`), so
+the server and the tests cannot disagree about what the file says. The six models, their tiers, modes and
+prices come from the `x-` extensions of the submit operations (`spec.SubmitOperation`, which `ModelInfo`
+holds rather than copies); request bodies are validated with the spec's own schemas, compiled once at
+start-up. The one rule JSON Schema cannot state (`multi_prompt` durations sum to `duration`) is
 checked here and described in the spec.
 """
 
@@ -17,7 +18,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema import ValidationError as SchemaError
 
-from ..spec import load_spec, resolve, submit_operations_in
+from ..spec import SubmitOperation, load_spec, resolve, submit_operations_in
 from .errors import detail_item, validation_error
 
 __all__ = ["Contract", "ModelInfo", "load_spec", "multi_prompt_problems"]
@@ -28,35 +29,43 @@ SUBMIT_PREFIX = "/v1/models/"
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """One sellable model, as the catalog shows it and as billing prices it."""
+    """One sellable model: its submit operation as the contract states it (`op`: ids, tier, prices,
+    catalog texts) and its input schema resolved for validation and the catalog."""
 
-    model_id: str
-    tier: str
-    mode: str
-    display_name: str
-    description: str
-    categories: tuple[str, ...]
-    price_no_audio: float
-    price_audio: float
+    op: SubmitOperation
     input_schema: Mapping[str, Any]
-    operation_id: str
+
+    @property
+    def model_id(self) -> str:
+        return self.op.model_id
+
+    @property
+    def tier(self) -> str:
+        return self.op.tier
 
     def price_per_second(self, sound: bool) -> float:
-        return self.price_audio if sound else self.price_no_audio
+        return self.op.price_audio if sound else self.op.price_no_audio
 
     def cost(self, inputs: Mapping[str, Any]) -> float:
         """USD for a clip: price per second of video, by tier and audio [doc]."""
         return round(self.price_per_second(bool(inputs.get("sound"))) * int(inputs.get("duration", 5)), 6)
 
+    def known_inputs(self, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        """Only the fields the contract defines: what a job keeps of its request (unknown fields are not
+        part of the job, whether the server ignores or refuses them)."""
+        properties = self.input_schema.get("properties", {})
+        return {k: v for k, v in inputs.items() if k in properties}
+
     def catalog_entry(self) -> dict[str, Any]:
+        op = self.op
         return {
-            "model_id": self.model_id,
-            "display_name": self.display_name,
-            "description": self.description,
-            "categories": list(self.categories),
-            "base_price_usd": self.price_no_audio,
+            "model_id": op.model_id,
+            "display_name": op.display_name,
+            "description": op.description,
+            "categories": list(op.categories),
+            "base_price_usd": op.price_no_audio,
             "price_unit": "per_second",
-            "price_usd_per_second": {"no_audio": self.price_no_audio, "audio": self.price_audio},
+            "price_usd_per_second": {"no_audio": op.price_no_audio, "audio": op.price_audio},
             "input_schema": self.input_schema,
         }
 
@@ -70,18 +79,7 @@ def _models_from_spec(spec: Mapping[str, Any], extra_aspect_ratios: bool) -> dic
             ratio["enum"] = [*ratio["enum"], *[r for r in EXTRA_ASPECT_RATIOS if r not in ratio["enum"]]]
         if op.path != SUBMIT_PREFIX + op.model_id:
             raise ValueError(f"x-model-id {op.model_id} does not match its path {op.path}")
-        models[op.model_id] = ModelInfo(
-            model_id=op.model_id,
-            tier=op.tier,
-            mode=op.mode,
-            display_name=op.display_name,
-            description=op.description,
-            categories=op.categories,
-            price_no_audio=op.price_no_audio,
-            price_audio=op.price_audio,
-            input_schema=schema,
-            operation_id=op.operation_id,
-        )
+        models[op.model_id] = ModelInfo(op, schema)
     return models
 
 

@@ -44,9 +44,10 @@ def unknown_model(model_id: str) -> ApiError:
     return ApiError(400, 400001, f"Invalid model_id: {model_id!r} is not a model of this API")
 
 
-def insufficient_balance(cost: float, balance: float) -> ApiError:
+def insufficient_balance(cost: float, available: float) -> ApiError:
+    """The account cannot pay for this job: `available` is its balance less what unfinished jobs hold."""
     return ApiError(
-        400, 400002, f"Insufficient balance: this request costs ${cost:.3f}, the balance is ${balance:.3f}"
+        400, 400002, f"Insufficient balance: this request costs ${cost:.3f}, ${available:.3f} is available"
     )
 
 
@@ -61,8 +62,8 @@ def forbidden(request_id: str) -> ApiError:
     return ApiError(403, 403001, f"Request {request_id} belongs to another account")
 
 
-def not_found(request_id: str) -> ApiError:
-    return ApiError(404, 404001, f"Request {request_id} not found or expired")
+def not_found(request_id: str, headers: dict[str, str] | None = None) -> ApiError:
+    return ApiError(404, 404001, f"Request {request_id} not found or expired", headers=dict(headers or {}))
 
 
 def body_too_large(limit: int) -> ApiError:

@@ -13,19 +13,19 @@ sequence give the same decisions whatever else happens (other accounts' traffic,
 from __future__ import annotations
 
 import fnmatch
-import hashlib
+import functools
 import math
 import random
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .jobs import Overrides
-from .lifecycle import FAILURE_REASONS, Job, Outcome
+from .lifecycle import FAILURE_REASONS, JobFault
+from .rng import rng_for
 
 Endpoint = Literal["submit", "status", "result", "cancel", "models", "model", "categories", "files"]
 Source = Literal["admin", "config", "header", "prompt"]
@@ -101,8 +101,17 @@ class LogNormal(_Strict):
     sigma: float = Field(0.5, ge=0, description="Spread of log(latency).")
 
 
+def _number_or_shape(schema: dict[str, Any]) -> None:
+    """Latency's JSON schema says what `_number_is_fixed` accepts too: a bare number of seconds."""
+    shape = dict(schema)
+    schema.clear()
+    schema["anyOf"] = [{"type": "number", "minimum": 0}, shape]
+
+
 class Latency(_Strict):
     """Wall-clock delay before the answer. Exactly one of the three shapes; a bare number means `fixed`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=_number_or_shape)
 
     fixed: float | None = Field(None, ge=0)
     uniform: tuple[float, float] | None = None
@@ -196,29 +205,19 @@ class Effect(_Strict):
         return self.status if self.status is not None else 500
 
     def job_fault(self) -> JobFault | None:
+        """What this effect does to the job of a submit it fires on; None if it does nothing to jobs.
+        Naming an `error` alone fails the job at the end of its run."""
         if not self.has_job_effect:
             return None
-        fails = self.fail_at is not None or "error" in self.model_fields_set
-        return JobFault(
-            fail_at=(1.0 if self.fail_at is None else self.fail_at) if fails else None,
+        fault = JobFault(stuck=self.stuck, run_factor=self.run_factor or 1.0, not_found_for=self.not_found_for or 0.0)
+        if self.fail_at is None and "error" not in self.model_fields_set:
+            return fault
+        return replace(
+            fault,
+            fail_at=1.0 if self.fail_at is None else self.fail_at,
             error=self.error,
             error_message=self.error_message or JOB_ERRORS.get(self.error, f"Generation failed: {self.error}"),
-            stuck=self.stuck,
-            run_factor=self.run_factor or 1.0,
-            not_found_for=self.not_found_for or 0.0,
         )
-
-
-@dataclass(frozen=True)
-class JobFault:
-    """The job-stage part of a decision, in the terms the job service takes (see `jobs.Overrides`)."""
-
-    fail_at: float | None = None
-    error: str = "internal_error"
-    error_message: str = ""
-    stuck: bool = False
-    run_factor: float = 1.0
-    not_found_for: float = 0.0
 
 
 # --- rule -----------------------------------------------------------------------------------------
@@ -357,12 +356,6 @@ def prompt_tokens(inputs: Any) -> list[str]:
 # --- deciding -------------------------------------------------------------------------------------
 
 
-def decision_rng(seed: int, name: str, n: int) -> random.Random:
-    """The randomness of one rule's n-th match, independent of every other rule and request."""
-    digest = hashlib.blake2b(f"{seed}\x1ffault\x1f{name}\x1f{n}".encode(), digest_size=16).digest()
-    return random.Random(int.from_bytes(digest, "big"))
-
-
 @dataclass(frozen=True)
 class ActiveRule:
     """A rule as the server holds it: where it came from, when it was added, and its identity."""
@@ -428,20 +421,12 @@ class Decision:
         return next((f.effect for f in self.fired if getattr(f.effect, key) is not None), None)
 
     def job_fault(self) -> JobFault | None:
-        """Job effects of every fired rule, merged: the earliest rule wins each field."""
-        merged: dict[str, Any] = {}
-        for f in self.fired:
-            jf = f.effect.job_fault()
-            if jf is None:
-                continue
-            defaults = JobFault()
-            for key in JobFault.__dataclass_fields__:
-                value = getattr(jf, key)
-                if value != getattr(defaults, key) and key not in merged:
-                    merged[key] = value
-                    if key == "fail_at":
-                        merged["error"], merged["error_message"] = jf.error, jf.error_message
-        return JobFault(**merged) if merged else None
+        """The job effects of every fired rule combined (the earliest rule wins each effect), named by the
+        rules that fired; None if no fired rule does anything to jobs."""
+        faults = [jf for f in self.fired if (jf := f.effect.job_fault()) is not None]
+        if not faults:
+            return None
+        return replace(functools.reduce(JobFault.then, faults), rules=self.header)
 
 
 @dataclass
@@ -487,7 +472,7 @@ def decide(
         if not active.applies(facts, now):
             continue
         n = counters.bump(key, ephemeral)
-        rng = decision_rng(seed, active.name, n)
+        rng = rng_for(seed, "fault", active.name, n)  # the randomness of this rule's n-th match alone
         draw = rng.random()
         if not active.rule.triggered(n, counters.fired.get(key, 0), draw):
             continue
@@ -579,36 +564,6 @@ def request_rules(header: str | None, prompts: Sequence[str], now: float) -> lis
         rule = parse_compact(text, "prompt", ["body", "prompt", f"[[mock:...]] #{i + 1}"])
         out.append(ActiveRule(rule, rule.name or "prompt", "prompt", now))
     return out
-
-
-TAG_RULES = "fault_rules"
-TAG_NOT_FOUND_UNTIL = "not_found_until"
-
-
-def job_overrides(fault: JobFault, rules: str, now: float, base: Overrides | None = None) -> Overrides:
-    """What the job service must impose on a job a rule touched at submit; the rule's failure wins over
-    one decided otherwise (an unreadable start image)."""
-    base = base or Overrides()
-    outcome = base.outcome
-    if fault.fail_at is not None:
-        outcome = Outcome(False, fault.error, fault.error_message, fault.fail_at)
-    tags = {**base.tags, TAG_RULES: rules}
-    if fault.not_found_for > 0:
-        tags[TAG_NOT_FOUND_UNTIL] = repr(now + fault.not_found_for)
-    return Overrides(outcome=outcome, run_factor=base.run_factor * fault.run_factor,
-                     stuck=base.stuck or fault.stuck, tags=tags)
-
-
-def hidden(job: Job, now: float) -> bool:
-    """The quirk of a request that answers 404 for a moment right after its submit."""
-    until = job.tags.get(TAG_NOT_FOUND_UNTIL)
-    return until is not None and now < float(until)
-
-
-def job_decision_headers(job: Job) -> dict[str, str]:
-    """Status and result of a job a rule shaped name that rule, as every touched response does."""
-    rules = job.tags.get(TAG_RULES)
-    return {"X-Mock-Decision": rules} if rules else {}
 
 
 def cdn_page(status: int) -> bytes:

@@ -2,10 +2,12 @@
 
 Fetching happens at submit, as the real service reads the image when it takes the job: a URL that cannot be
 read fails that job with a clear `error` (decided now, shown when the job ends) and nothing else breaks.
+The image is kept once per content (`image_key`), however many jobs start from it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,7 @@ from typing import Any
 from ..media import FetchPolicy, ImageFetchError, RenderSpec, Shot, fetch_image, frame_size
 from ..settings import Settings
 from .contract import ModelInfo
-from .jobs import Overrides
-from .lifecycle import Job, Outcome
+from .lifecycle import NO_FAULT, Job, JobFault
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "images"
 PROMPT_EXCERPT = 60
@@ -29,16 +30,22 @@ def fetch_policy(settings: Settings) -> FetchPolicy:
     )
 
 
-async def prepare_backdrop(inputs: Mapping[str, Any], settings: Settings) -> tuple[bytes | None, Overrides | None]:
-    """The start image's bytes if it can be had offline or is allowed, or a failing outcome if it breaks."""
+async def start_image(inputs: Mapping[str, Any], settings: Settings) -> tuple[bytes | None, JobFault]:
+    """The start image's bytes if it can be had offline or is allowed (else None: the video is drawn
+    without it), and what reading it does to the job: nothing, or a failure soon after it starts."""
     url = inputs.get("start_image_url")
     if not isinstance(url, str):
-        return None, None
+        return None, NO_FAULT
     try:
-        return await fetch_image(url, fetch_policy(settings), FIXTURES_DIR), None
+        return await fetch_image(url, fetch_policy(settings), FIXTURES_DIR), NO_FAULT
     except ImageFetchError as exc:
-        failed = Outcome(False, "image_fetch_failed", f"Could not read start_image_url: {exc}", 0.05)
-        return None, Overrides(outcome=failed)
+        return None, JobFault(fail_at=0.05, error="image_fetch_failed",
+                              error_message=f"Could not read start_image_url: {exc}")
+
+
+def image_key(image: bytes) -> str:
+    """The key an image is stored under: its content hash, so equal images are kept once."""
+    return hashlib.sha256(image).hexdigest()
 
 
 def shots_of(inputs: Mapping[str, Any]) -> tuple[Shot, ...]:
@@ -50,7 +57,8 @@ def shots_of(inputs: Mapping[str, Any]) -> tuple[Shot, ...]:
     return (Shot(int(inputs.get("duration", 5)), prompt[:PROMPT_EXCERPT]),)
 
 
-def render_spec(job: Job, model: ModelInfo, settings: Settings, backdrop: bytes | None) -> RenderSpec:
+def render_spec(job: Job, model: ModelInfo, settings: Settings, image: bytes | None) -> RenderSpec:
+    """What the job's MP4 shows: its request and seed (the fingerprint), tier size, shots, audio, image."""
     width, height = frame_size(model.tier, str(job.inputs.get("aspect_ratio", "16:9")))
     return RenderSpec(
         request_id=job.request_id,
@@ -61,5 +69,5 @@ def render_spec(job: Job, model: ModelInfo, settings: Settings, backdrop: bytes 
         fps=settings.fps,
         shots=shots_of(job.inputs),
         sound=bool(job.inputs.get("sound", False)),
-        backdrop=backdrop,
+        backdrop=image,
     )

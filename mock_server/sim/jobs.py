@@ -3,32 +3,75 @@
 It joins the pure pieces (contract, lifecycle) to the store and the clock, and enforces tenancy: a bearer
 token is an account, and a request id of another account answers 403001 as the real service does.
 Nothing here knows about HTTP.
+
+A submit is "validate first, commit last": everything that can refuse or shape the job (the start image,
+the account's admission, the fault, the plan) is worked out before the one store write, and nothing that
+can fail comes after it. An answer other than success therefore means that nothing was stored or charged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from ..media import RenderSpec
 from ..settings import Settings
 from . import errors
 from .clock import Clock
 from .contract import Contract, ModelInfo
+from .job_media import image_key, render_spec, start_image
 from .lifecycle import (
+    NO_FAULT,
     Job,
-    Outcome,
+    JobFault,
     Phase,
     Timing,
     View,
     can_cancel,
     expired,
-    job_rng,
     plan_job,
     request_id_from,
     view,
 )
+from .rng import rng_for
 from .store import JobStore
+
+DECISION_HEADER = "X-Mock-Decision"
+
+
+class Admission(Protocol):
+    """What the job service asks before it stores a job, and tells after (the accounts: money, limits)."""
+
+    def admit(self, account: str, model: ModelInfo, inputs: Mapping[str, Any]) -> None:
+        """Raise the `ApiError` to answer if the account may not submit this job now."""
+        ...
+
+    def admitted(self, job: Job, start: float) -> None:
+        """A job was stored; it starts at `start` (infinity: stuck in the queue)."""
+        ...
+
+    def cancelled(self, job: Job) -> None:
+        """A queued job was cancelled; the account's later jobs may now start earlier."""
+        ...
+
+
+class OpenDoor:
+    """Admits every job: the service without accounts (as its unit tests build it)."""
+
+    def admit(self, account: str, model: ModelInfo, inputs: Mapping[str, Any]) -> None:
+        return None
+
+    def admitted(self, job: Job, start: float) -> None:
+        return None
+
+    def cancelled(self, job: Job) -> None:
+        return None
+
+
+def decision_headers(job: Job) -> dict[str, str]:
+    """Status and result of a job a rule shaped name that rule, as every touched response does."""
+    return {DECISION_HEADER: job.fault_rules} if job.fault_rules else {}
 
 
 def timing_from(settings: Settings) -> Timing:
@@ -44,16 +87,6 @@ def timing_from(settings: Settings) -> Timing:
     )
 
 
-@dataclass(frozen=True)
-class Overrides:
-    """What a fault rule (or an image that failed to load) imposes on a job at submit."""
-
-    outcome: Outcome | None = None
-    run_factor: float = 1.0
-    stuck: bool = False
-    tags: Mapping[str, str] = field(default_factory=dict)
-
-
 @dataclass
 class JobService:
     settings: Settings
@@ -61,6 +94,7 @@ class JobService:
     store: JobStore
     clock: Clock
     timing: Timing
+    admission: Admission = field(default_factory=OpenDoor)
 
     def model(self, model_id: str) -> ModelInfo:
         info = self.contract.model(model_id)
@@ -68,45 +102,48 @@ class JobService:
             raise errors.unknown_model(model_id)
         return info
 
-    def submit(
-        self,
-        account: str,
-        model_id: str,
-        inputs: Mapping[str, Any],
-        overrides: Overrides | None = None,
-        backdrop: bytes | None = None,
+    async def submit(
+        self, account: str, model: ModelInfo, inputs: Mapping[str, Any], fault: JobFault | None = None
     ) -> Job:
-        """Record a validated request with everything about its future decided now."""
-        info = self.model(model_id)
-        overrides = overrides or Overrides()
+        """Record a validated request with everything about its future decided now.
+
+        The start image is read first (the only wait); from then on nothing awaits, so the admission
+        check and the store write see the same state. A rule's fault wins over an unreadable image.
+        """
+        image, image_fault = await start_image(inputs, self.settings)
+        key = None if image is None else image_key(image)
+        self.admission.admit(account, model, inputs)  # 400002 if it cannot pay, 429 if no room
+        fault = (fault or NO_FAULT).then(image_fault)
         now = self.clock.now()
         seq = self.store.next_seq(account)
-        rng = job_rng(self.settings.seed, account, seq)
+        rng = rng_for(self.settings.seed, account, seq)
         request_id = request_id_from(rng)
         plan = plan_job(
             rng,
             self.timing,
             now=now,
             prev_ready=self.store.last_ready(account),
-            tier=info.tier,
+            tier=model.tier,
             duration_s=int(inputs.get("duration", 5)),
             sound=bool(inputs.get("sound", False)),
-            run_factor=overrides.run_factor,
-            outcome=overrides.outcome,
-            stuck=overrides.stuck,
+            fault=fault,
         )
         job = Job(
             request_id=request_id,
             account=account,
-            model_id=model_id,
-            inputs=dict(inputs),
+            model_id=model.model_id,
+            inputs=model.known_inputs(inputs),
             seq=seq,
             seed=self.settings.seed,
             plan=plan,
-            tags=dict(overrides.tags),
-            backdrop=backdrop,
+            fault_rules=fault.rules,
+            hidden_until=now + fault.not_found_for if fault.not_found_for > 0 else None,
+            image_key=key,
         )
-        self.store.add(job)
+        if key is not None and image is not None:
+            self.store.put_image(key, image)
+        start = self.store.add(job)  # the commit
+        self.admission.admitted(job, start)
         return job
 
     def view(self, job: Job, now: float | None = None) -> View:
@@ -128,12 +165,21 @@ class JobService:
             raise errors.not_found(request_id)
         return job, v
 
+    def state_of(self, account: str, request_id: str) -> tuple[Job, View]:
+        """`find` for the status and result routes: a fault may make a fresh request answer 404001 for a
+        moment, as the real service sometimes does (naming the rule, like every response it shapes)."""
+        job, v = self.find(account, request_id)
+        if job.hidden_at(self.clock.now()):
+            raise errors.not_found(request_id, decision_headers(job))
+        return job, v
+
     def cancel(self, account: str, request_id: str) -> tuple[Job, View, bool]:
         """Cancel if still queued; otherwise report `not_cancellable` and leave the job alone."""
         job, v = self.find(account, request_id)
         if not can_cancel(v.phase):
             return job, v, False
         job = self.store.cancel(job, self.clock.now())
+        self.admission.cancelled(job)
         return job, self.view(job), True
 
     def finished_ok(self, request_id: str) -> Job | None:
@@ -146,3 +192,11 @@ class JobService:
         if v.phase is not Phase.SUCCEEDED or expired(v, now, self.settings.result_ttl_s):
             return None
         return job
+
+    def video_of(self, request_id: str) -> RenderSpec | None:
+        """What the MP4 of a succeeded, unexpired job shows (None: there is no such file)."""
+        job = self.finished_ok(request_id)
+        if job is None:
+            return None
+        image = None if job.image_key is None else self.store.image(job.image_key)
+        return render_spec(job, self.model(job.model_id), self.settings, image)

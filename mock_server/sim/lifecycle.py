@@ -13,14 +13,13 @@ the jobs ahead that have not started yet, and that number can only go down.
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import math
 import random
 import uuid
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -73,23 +72,85 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class JobFault:
+    """What a fault does to the job a submit creates: the one description of it, decided at submit.
+
+    A fault rule's job effects become one (`faults.Effect.job_fault`), and so does a start image that
+    cannot be read (`job_media.start_image`); the job service combines them with `then` and plans the job
+    with the result. Every default means "nothing": `JobFault()` leaves a job as the timing model plans it.
+    """
+
+    fail_at: float | None = None  # the job fails at this fraction of its run, with `error` and its message
+    error: str = "internal_error"
+    error_message: str = ""
+    stuck: bool = False  # never leaves the queue (until cancelled)
+    run_factor: float = 1.0  # runs this many times longer
+    not_found_for: float = 0.0  # its status and result answer 404001 this long after submit
+    rules: str | None = None  # the names of the rules behind it, for X-Mock-Decision on its responses
+
+    def then(self, later: JobFault) -> JobFault:
+        """This fault, with what it leaves at the default taken from `later`: the earlier one wins each
+        effect, and a failure wins together with its error (a rule's failure over an unreadable image)."""
+        failing = self if self.fail_at is not None else later
+        return JobFault(
+            fail_at=failing.fail_at,
+            error=failing.error,
+            error_message=failing.error_message,
+            stuck=self.stuck or later.stuck,
+            run_factor=self.run_factor if self.run_factor != 1.0 else later.run_factor,
+            not_found_for=self.not_found_for or later.not_found_for,
+            rules=self.rules or later.rules,
+        )
+
+    def outcome(self) -> Outcome | None:
+        """The end this fault imposes, or None to let the timing model decide it."""
+        if self.fail_at is None:
+            return None
+        return Outcome(False, self.error, self.error_message, self.fail_at)
+
+
+NO_FAULT = JobFault()
+
+
+@dataclass(frozen=True)
 class Job:
-    """One submitted request: what was asked, what was planned, and what users did to it (cancel)."""
+    """One submitted request: what was asked, what was decided at submit, and what users did to it (cancel).
+
+    Plain data a store can keep anywhere: primitives, the JSON inputs and two frozen records (`Plan`,
+    `Outcome`); `to_record` and `from_record` convert it to and from a JSON-ready dict. The start image is
+    not copied into the job: `image_key` names it in the store (by content hash), so a job never serves
+    another job's image.
+    """
 
     request_id: str
     account: str
     model_id: str
-    inputs: Mapping[str, Any]
+    inputs: Mapping[str, Any]  # the contract's fields of the request, defaults filled in
     seq: int
     seed: int
     plan: Plan
     cancelled_at: float | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
-    # The start image an image-to-video job read at submit: part of the record, so it lives and dies with it.
-    backdrop: bytes | None = field(default=None, compare=False, repr=False)
+    fault_rules: str | None = None  # the rules that shaped it (X-Mock-Decision on its status and result)
+    hidden_until: float | None = None  # until then its status and result answer 404001 (a fault)
+    image_key: str | None = None  # the start image in the store, by content hash
 
     def cancelled(self, at: float) -> Job:
         return replace(self, cancelled_at=at)
+
+    def hidden_at(self, now: float) -> bool:
+        """The quirk of a fresh request that answers 404 for a moment right after its submit."""
+        return self.hidden_until is not None and now < self.hidden_until
+
+    def to_record(self) -> dict[str, Any]:
+        """The job as a JSON-ready dict (what a persistent store writes)."""
+        return asdict(self)  # copies all the way down: the record shares nothing with the job
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Job:
+        """The job `to_record` wrote."""
+        plan = dict(record["plan"])
+        plan["outcome"] = Outcome(**plan["outcome"])
+        return cls(**{**record, "inputs": dict(record["inputs"]), "plan": Plan(**plan)})
 
 
 @dataclass(frozen=True)
@@ -218,12 +279,6 @@ FAILURE_REASONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def job_rng(seed: int, account: str, seq: int) -> random.Random:
-    """A generator private to one job: the same seed, account and position give the same decisions."""
-    digest = hashlib.blake2b(f"{seed}\x1f{account}\x1f{seq}".encode(), digest_size=16).digest()
-    return random.Random(int.from_bytes(digest, "big"))
-
-
 def request_id_from(rng: random.Random) -> str:
     """A UUID4-shaped id (the real format is a guess) drawn from the job's generator."""
     return str(uuid.UUID(bytes=rng.randbytes(16), version=4))
@@ -238,14 +293,17 @@ def plan_job(
     tier: str,
     duration_s: int,
     sound: bool,
-    run_factor: float = 1.0,
-    outcome: Outcome | None = None,
-    stuck: bool = False,
+    fault: JobFault = NO_FAULT,
 ) -> Plan:
-    """Decide a job's wait, run time and outcome. Faults override the outcome, the run time, or stick it."""
+    """Decide a job's wait, run time and outcome. A fault overrides the outcome, the run time, or sticks it.
+
+    The same five draws are made whatever the fault, so a faulted job keeps the wait and run time it would
+    have had without it (a run factor scales that run time).
+    """
     wait = timing.queue_wait_s * (1 + timing.queue_wait_jitter * (2 * rng.random() - 1))
     run = timing.run_seconds(tier, duration_s, sound) * (1 + timing.run_jitter * (2 * rng.random() - 1))
     failure_draw, reason_draw, fraction_draw = rng.random(), rng.random(), rng.random()
+    outcome = fault.outcome()
     if outcome is None:
         outcome = Outcome()
         if failure_draw < timing.failure_rate:
@@ -254,7 +312,7 @@ def plan_job(
     return Plan(
         submitted_at=now,
         ready_at=max(now + max(wait, 0.0), prev_ready),
-        run_s=max(run * run_factor, 1.0),
+        run_s=max(run * fault.run_factor, 1.0),
         outcome=outcome,
-        stuck=stuck,
+        stuck=fault.stuck,
     )

@@ -1,4 +1,4 @@
-"""HTTP plumbing shared by the routes: JSON responses, body reading, tokens, the public base URL.
+"""HTTP plumbing shared by the routes: JSON responses, body reading, the public base URL (tokens: `auth`).
 
 Kept apart from the routes so that each route reads as three lines: parse, call the domain, answer.
 """
@@ -38,20 +38,6 @@ def base_url(request: Request, settings: Settings) -> str:
     if settings.public_base_url:
         return settings.public_base_url.rstrip("/")
     return str(request.base_url).rstrip("/")
-
-
-def bearer_token(request: Request, settings: Settings) -> str:
-    """The caller's account. A missing or malformed token is refused before anything else is looked at."""
-    header = request.headers.get("authorization")
-    if not header:
-        raise errors.unauthorized(settings.auth_error_style, "missing Authorization header")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-        raise errors.unauthorized(settings.auth_error_style, "expected 'Authorization: Bearer <token>'")
-    if settings.tokens and token not in settings.tokens:
-        raise errors.unauthorized(settings.auth_error_style, "token not recognised")
-    return token
 
 
 async def json_body(request: Request, limit: int) -> Any:

@@ -6,6 +6,10 @@ account's rate limit, (4) hands job-stage effects to the submit route through th
 (5) records the exchange in the journal. It is pure ASGI, not `BaseHTTPMiddleware`, because that one
 buffers streamed bodies, and dribbling or cutting a body must happen on the wire.
 
+Everything the middleware adds to an answer is checked before the app runs: a decision whose rule names
+cannot be sent in the `X-Mock-Decision` header is refused (422001) there, so a submit never stores a job
+whose answer then fails on the way out.
+
 Latency and dribble delays are *wall* seconds (`asyncio.sleep`), capped by `max_fault_latency_s`: they
 exist to exercise a client's time-outs, which run on wall time whatever the mock's clock does. Keep them
 small in tests.
@@ -30,9 +34,11 @@ import orjson
 
 from ..sim import errors, faults
 from ..sim.clock import monotonic_now, wall_now
-from ..sim.contract import SUBMIT_PREFIX
 from ..sim.journal import decode_body
+from ..sim.lifecycle import JobFault
 from ..sim.world import Runtime
+from .auth import parse_bearer
+from .paths import target_of
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -51,10 +57,19 @@ class ConnectionDropped(Exception):
     """A fault dropped the connection where the server's socket could not be reached."""
 
 
-def job_fault_of(scope: Scope) -> tuple[faults.JobFault, str] | None:
-    """The job-stage effects the controls decided for this submit, and the names of their rules."""
-    found: tuple[faults.JobFault, str] | None = scope.get(JOB_FAULT_KEY)
+def job_fault_of(scope: Scope) -> JobFault | None:
+    """What the controls decided the job of this submit suffers, named by the rules behind it."""
+    found: JobFault | None = scope.get(JOB_FAULT_KEY)
     return found
+
+
+def unsendable(names: str) -> errors.ApiError:
+    """The answer when the names of the rules that fired cannot go into the X-Mock-Decision header."""
+    return errors.validation_error([errors.detail_item(
+        ["header", "X-Mock-Decision"],
+        f"fault rule names {names!r} cannot be sent in an HTTP header: use visible ASCII characters",
+        "header_unsafe",
+    )])
 
 
 class _Stop(Exception):
@@ -69,24 +84,6 @@ def observed(path: str) -> bool:
     return path.startswith(("/v1/", "/files/")) or path == "/v1"
 
 
-def endpoint_of(method: str, path: str) -> tuple[str | None, str | None, str | None]:
-    """(endpoint name, request id, model id) read off the path alone."""
-    if path.startswith("/files/"):
-        name = path[len("/files/") :]
-        return "files", name.removesuffix(".mp4"), None
-    if path == "/v1/models":
-        return "models", None, None
-    if path == "/v1/models/categories":
-        return "categories", None, None
-    if path.startswith(SUBMIT_PREFIX):
-        model_id = path[len(SUBMIT_PREFIX) :]
-        return ("submit" if method == "POST" else "model"), None, model_id
-    parts = path.split("/")
-    if len(parts) == 5 and parts[1:3] == ["v1", "requests"] and parts[4] in ("status", "result", "cancel"):
-        return parts[4], parts[3], None
-    return None, None, None
-
-
 def header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", []):
         if key.lower() == name:
@@ -95,16 +92,10 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def bearer(scope: Scope) -> str | None:
-    """The account a request claims, read leniently (the route itself refuses bad tokens)."""
-    value = header(scope, b"authorization")
-    if not value:
-        return None
-    scheme, _, token = value.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or any(c.isspace() for c in token):
-        return None
-    return token
+def sendable(value: str) -> bool:
+    """Whether every HTTP server and client carries `value` in a header unchanged: visible ASCII and
+    spaces only (uvicorn refuses control characters; non-ASCII is encoded differently by each side)."""
+    return value.isascii() and value.isprintable()
 
 
 async def buffer_body(receive: Receive, cap: int) -> tuple[bytes | None, Receive]:
@@ -182,9 +173,10 @@ class Exchange:
         self.now = rt.clock.now()
         self.method: str = scope["method"]
         self.path: str = scope["path"]
-        endpoint, request_id, model = endpoint_of(self.method, self.path)
+        target = target_of(scope)
+        endpoint, request_id, model = target.endpoint, target.request_id, target.model_id
         self.endpoint, self.request_id = endpoint, request_id
-        account = bearer(scope) if self.path.startswith("/v1") else None
+        account = parse_bearer(header(scope, b"authorization")) if self.path.startswith("/v1") else None
         job = rt.store.get(request_id) if request_id else None
         if job is not None:
             model = job.model_id
@@ -218,12 +210,16 @@ class Exchange:
             decision = rt.faults.decide(facts, self.now, extra)
             if decision is not None:
                 self.decision = decision.header
+                if not sendable(self.decision):
+                    # Refused before the app runs, so a submit stores nothing it could not answer.
+                    await self.answer_error(unsendable(self.decision))
+                    return
                 await self.apply_latency(decision)
                 if await self.apply_answer(decision):
                     return
                 job_fault = decision.job_fault()
                 if job_fault is not None and self.endpoint == "submit":
-                    self.scope[JOB_FAULT_KEY] = (job_fault, self.decision)
+                    self.scope[JOB_FAULT_KEY] = job_fault
             if self.account is not None and self.path.startswith("/v1"):
                 refused = rt.accounts.take_request(self.account)
                 if refused is not None:
@@ -336,8 +332,8 @@ class Exchange:
         headers = list(message.get("headers", []))
         self.status = int(message["status"])
         existing = next((v.decode("latin-1") for k, v in headers if k.lower() == b"x-mock-decision"), None)
-        if self.decision and existing is None:
-            headers.append((b"x-mock-decision", self.decision.encode("latin-1")))
+        if self.decision and existing is None and sendable(self.decision):
+            headers.append((b"x-mock-decision", self.decision.encode("ascii")))
         elif existing is not None:
             self.decision = ", ".join(x for x in (self.decision, existing) if x)
         for k, v in headers:

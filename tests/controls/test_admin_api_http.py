@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from openapi_spec_validator import validate
+from starlette.routing import Mount
 
-from mock_server.web.routes import admin, controls
+from mock_server.web.admin import MOUNT, ROUTERS
 
 # --- fault rules --------------------------------------------------------------------------------------------
 
@@ -165,11 +166,13 @@ def test_the_admin_openapi_document_is_valid_and_names_every_admin_route(api: An
     doc = api.get("/__mock/openapi.json").json()
     validate(doc)
     assert doc["servers"] == [{"url": "http://mock.test"}]
+    assert [r.path for r in api.app.routes if isinstance(r, Mount) and r.path == MOUNT] == ["/__mock"]
     served = set()
-    for router in (admin.router, controls.router):
+    for router in ROUTERS:  # the routers of the /__mock sub-application; paths as a client calls them
         for route in router.routes:
-            assert isinstance(route, APIRoute) and route.path.startswith("/__mock/")
-            served |= {(route.path, m.lower()) for m in route.methods - {"HEAD"}}
+            path = MOUNT + getattr(route, "path", "")
+            assert isinstance(route, APIRoute) and path.startswith("/__mock/")
+            served |= {(path, m.lower()) for m in route.methods - {"HEAD"}}
     documented = {(p, m) for p, ops in doc["paths"].items() for m in ops}
     assert served == documented
     assert "/__mock/faults" not in api.get("/openapi.json").json()["paths"]  # /v1 stays the pure contract

@@ -1,7 +1,9 @@
 """Where jobs live: the protocol every backend implements.
 
 The store keeps records and the per-account queue derived from them; it makes no decisions. A persistent
-backend only has to implement `JobStore` (the queue can be rebuilt from the records it keeps).
+backend only has to implement `JobStore` (the queue can be rebuilt from the records it keeps, and a record
+is plain data: `Job.to_record` / `Job.from_record`). Start images are kept once per content hash, apart
+from the jobs that name them (`Job.image_key`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ class JobStore(Protocol):
 
     def last_ready(self, account: str) -> float: ...
 
-    def add(self, job: Job) -> float: ...
+    def add(self, job: Job) -> float:
+        """Record a job and queue it; returns its start time. The job's image, if any, was put first."""
+        ...
+
+    def put_image(self, key: str, data: bytes) -> None:
+        """Keep a start image under its content hash (putting the same image again changes nothing)."""
+        ...
+
+    def image(self, key: str) -> bytes | None:
+        """A start image a stored job names; None once no job names it (after a reset)."""
+        ...
 
     def get(self, request_id: str) -> Job | None: ...
 
@@ -32,4 +44,6 @@ class JobStore(Protocol):
 
     def accounts(self) -> list[str]: ...
 
-    def reset(self, account: str | None = None) -> None: ...
+    def reset(self, account: str | None = None) -> None:
+        """Forget every job (or one account's), and the images no remaining job names."""
+        ...

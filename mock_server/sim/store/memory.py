@@ -1,7 +1,9 @@
-"""The in-memory backend: jobs in a dict, a FIFO queue per account. Everything is lost on restart."""
+"""The in-memory backend: jobs in a dict, a FIFO queue per account, images by content hash. Everything is
+lost on restart."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..lifecycle import INF, AccountQueue, Job
@@ -22,6 +24,8 @@ class MemoryStore:
     slots: int
     _jobs: dict[str, Job] = field(default_factory=dict)
     _accounts: dict[str, _Account] = field(default_factory=dict)
+    _images: dict[str, bytes] = field(default_factory=dict)
+    _image_refs: Counter[str] = field(default_factory=Counter)  # how many stored jobs name each image
 
     def _account(self, account: str) -> _Account:
         acc = self._accounts.get(account)
@@ -44,7 +48,15 @@ class MemoryStore:
             acc.last_ready = max(acc.last_ready, job.plan.ready_at)
         self._jobs[job.request_id] = job
         acc.ids.append(job.request_id)
+        if job.image_key is not None:
+            self._image_refs[job.image_key] += 1
         return acc.queue.push(job.seq, job.plan)
+
+    def put_image(self, key: str, data: bytes) -> None:
+        self._images.setdefault(key, data)
+
+    def image(self, key: str) -> bytes | None:
+        return self._images.get(key)
 
     def get(self, request_id: str) -> Job | None:
         return self._jobs.get(request_id)
@@ -72,7 +84,19 @@ class MemoryStore:
         if account is None:
             self._jobs.clear()
             self._accounts.clear()
+            self._images.clear()
+            self._image_refs.clear()
             return
         acc = self._accounts.pop(account, None)
         for request_id in acc.ids if acc else []:
-            self._jobs.pop(request_id, None)
+            job = self._jobs.pop(request_id, None)
+            if job is not None and job.image_key is not None:
+                self._release(job.image_key)
+        for key in [k for k in self._images if not self._image_refs[k]]:  # put, but no job was added
+            del self._images[key]
+
+    def _release(self, key: str) -> None:
+        self._image_refs[key] -= 1
+        if self._image_refs[key] <= 0:
+            del self._image_refs[key]
+            self._images.pop(key, None)

@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable, Response
 
 from ...sim import errors
-from ...sim.job_media import render_spec
 from ..http import runtime
+from ..paths import VIDEO_SUFFIX, request_id_in
 
 router = APIRouter()
 
@@ -19,11 +19,10 @@ router = APIRouter()
 @router.api_route("/files/{name}", methods=["GET", "HEAD"])
 async def video(request: Request, name: str) -> Response:
     rt = runtime(request)
-    request_id = name.removesuffix(".mp4")
-    job = rt.jobs.finished_ok(request_id) if name.endswith(".mp4") else None
-    if job is None:
+    request_id = request_id_in(request.scope)
+    spec = rt.jobs.video_of(request_id) if name.endswith(VIDEO_SUFFIX) else None
+    if spec is None:
         raise errors.not_found(request_id)
-    spec = render_spec(job, rt.jobs.model(job.model_id), rt.settings, job.backdrop)
     path = await rt.media.get(spec)
     try:
         stat = path.stat()

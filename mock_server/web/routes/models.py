@@ -11,10 +11,9 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from ...sim import errors
-from ...sim.faults import job_overrides
-from ...sim.job_media import prepare_backdrop
 from .. import bodies
-from ..http import base_url, bearer_token, json, json_body, runtime
+from ..auth import bearer_token
+from ..http import base_url, json, json_body, runtime
 from ..middleware import job_fault_of
 
 router = APIRouter()
@@ -29,7 +28,7 @@ async def list_models(request: Request, limit: int = 20, offset: int = 0, catego
         raise errors.validation_error(
             [errors.detail_item(["query", "limit" if not 1 <= limit <= 100 else "offset"], "Out of range", "range")]
         )
-    entries = [m.catalog_entry() for m in rt.contract.models.values() if category is None or category in m.categories]
+    entries = [m.catalog_entry() for m in rt.contract.models.values() if category is None or category in m.op.categories]
     return json({"models": entries[offset : offset + limit], "total": len(entries), "limit": limit, "offset": offset})
 
 
@@ -37,7 +36,7 @@ async def list_models(request: Request, limit: int = 20, offset: int = 0, catego
 async def list_categories(request: Request) -> Response:
     rt = runtime(request)
     bearer_token(request, rt.settings)
-    names = sorted({c for m in rt.contract.models.values() for c in m.categories})
+    names = sorted({c for m in rt.contract.models.values() for c in m.op.categories})
     return json({"categories": names})
 
 
@@ -58,15 +57,12 @@ async def get_model(request: Request, model_id: str) -> Response:
 
 
 async def submit(request: Request, model_id: str) -> Response:
+    """Token, model, body: each refused in turn; then the job service admits and stores the job. Whatever
+    can fail is done before `jobs.submit`, which stores the job as its last step: a refusal stores nothing."""
     rt = runtime(request)
     account = bearer_token(request, rt.settings)
     model = rt.jobs.model(model_id)  # 400001 before the body is even read
     inputs = rt.contract.validate(model_id, await json_body(request, rt.settings.max_body_bytes))
-    rt.accounts.admit(account, model, inputs)  # 400002 if it cannot pay, 429 if no room
-    backdrop, overrides = await prepare_backdrop(inputs, rt.settings)
-    fault = job_fault_of(request.scope)
-    if fault is not None:
-        overrides = job_overrides(*fault, rt.clock.now(), overrides)
-    job = rt.jobs.submit(account, model_id, inputs, overrides=overrides, backdrop=backdrop)
-    rt.accounts.admitted(account, job.request_id)
-    return json(bodies.submit_body(bodies.Urls(base_url(request, rt.settings), job.request_id)))
+    base = base_url(request, rt.settings)
+    job = await rt.jobs.submit(account, model, inputs, job_fault_of(request.scope))
+    return json(bodies.submit_body(bodies.Urls(base, job.request_id)))

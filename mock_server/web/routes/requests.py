@@ -13,11 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ...sim import errors
-from ...sim.faults import hidden, job_decision_headers
-from ...sim.lifecycle import Job
-from ...sim.world import Runtime
+from ...sim.jobs import decision_headers
 from .. import bodies
-from ..http import base_url, bearer_token, json, runtime
+from ..auth import bearer_token
+from ..http import base_url, json, runtime
+from ..paths import request_id_in
 
 router = APIRouter()
 BOOL = TypeAdapter(bool)
@@ -35,33 +35,24 @@ def include_cost_of(request: Request) -> bool:
         ) from None
 
 
-def check_visible(rt: Runtime, job: Job) -> None:
-    """A fault can make a fresh request answer 404001 for a moment, as the real service sometimes does."""
-    if hidden(job, rt.clock.now()):
-        raise errors.ApiError(404, 404001, f"Request {job.request_id} not found or expired",
-                              headers=job_decision_headers(job))
-
-
 async def status(request: Request) -> Response:
-    rt, request_id = runtime(request), request.path_params["request_id"]
-    job, v = rt.jobs.find(bearer_token(request, rt.settings), request_id)
-    check_visible(rt, job)
+    rt, request_id = runtime(request), request_id_in(request.scope)
+    job, v = rt.jobs.state_of(bearer_token(request, rt.settings), request_id)
     urls = bodies.Urls(base_url(request, rt.settings), request_id)
-    return json(bodies.status_body(v, urls, rt.settings), headers=job_decision_headers(job))
+    return json(bodies.status_body(v, urls, rt.settings), headers=decision_headers(job))
 
 
 async def result(request: Request) -> Response:
-    rt, request_id = runtime(request), request.path_params["request_id"]
+    rt, request_id = runtime(request), request_id_in(request.scope)
     include_cost = include_cost_of(request)
-    job, v = rt.jobs.find(bearer_token(request, rt.settings), request_id)
-    check_visible(rt, job)
+    job, v = rt.jobs.state_of(bearer_token(request, rt.settings), request_id)
     urls = bodies.Urls(base_url(request, rt.settings), request_id)
     model = rt.jobs.model(job.model_id)
-    return json(bodies.result_body(job, v, urls, rt.settings, model, include_cost), headers=job_decision_headers(job))
+    return json(bodies.result_body(job, v, urls, rt.settings, model, include_cost), headers=decision_headers(job))
 
 
 async def cancel(request: Request) -> Response:
-    rt, request_id = runtime(request), request.path_params["request_id"]
+    rt, request_id = runtime(request), request_id_in(request.scope)
     _, v, cancelled = rt.jobs.cancel(bearer_token(request, rt.settings), request_id)
     urls = bodies.Urls(base_url(request, rt.settings), request_id)
     return json(bodies.cancel_body(v, urls, rt.settings, cancelled))
