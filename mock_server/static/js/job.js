@@ -1,7 +1,8 @@
 // The status panel and the result of one job, read from the public API with the user's token, as a
 // client would: poll /status (status word, queue position) until the job is finished, then read
 // /result?include_cost=true. Every answer's X-Mock-Decision (the fault rules that touched it) is shown.
-// A poll that fails (a simulated outage, a 429 storm) is shown and retried after its Retry-After.
+// A poll that fails (a simulated outage, a 429 storm) is shown and retried after its Retry-After; a 403,
+// or a 404 that lasts, ends the watch.
 
 import { api, controls, describeError, encodePath } from "./api.js";
 import { byId, el, facts, fill, seconds, usd } from "./dom.js";
@@ -9,6 +10,8 @@ import { byId, el, facts, fill, seconds, usd } from "./dom.js";
 const POLL_MS = 400;
 const MAX_BACKOFF_MS = 5000;
 const FINISHED = new Set(["completed", "cancelled", "failed"]);
+const RETRIED = new Set([408, 429]); // with the 5xx and refused connections; other 4xx answers end the watch
+const NOT_FOUND_RETRIES = 10;
 
 /** The path of an output URL on this server: the page plays and downloads files from its own origin. */
 export function ownPath(url) {
@@ -37,6 +40,7 @@ export class JobPanel {
   watch(requestId, { decision = null, live = true } = {}) {
     const generation = ++this.generation;
     this.requestId = requestId;
+    this.live = live;
     this.startedAt = live ? performance.now() : null;
     this.decisions = [];
     this.noteDecision(decision);
@@ -71,10 +75,20 @@ export class JobPanel {
 
   async poll(generation, failures) {
     if (this.stale(generation)) return;
-    const res = await api("GET", `/v1/requests/${encodePath(this.requestId)}/status`);
+    let res = await api("GET", `/v1/requests/${encodePath(this.requestId)}/status`);
     if (this.stale(generation)) return;
+    if (res.ok && !(res.body && typeof res.body.status === "string")) {
+      res = { ...res, ok: false }; // an error body with HTTP 200 (a quirk the mock can simulate) is an error
+    }
     this.noteDecision(res.decision);
     this.tickElapsed();
+    // A fresh job may answer 404 for a moment (the mock can simulate it); a reopened one that does is gone.
+    const stillNew = res.status === 404 && this.live && failures < NOT_FOUND_RETRIES;
+    if (!res.ok && res.status >= 400 && res.status < 500 && !RETRIED.has(res.status) && !stillNew) {
+      this.say(`Polling: ${describeError(res)}`); // unknown, expired or another account's: asking again is no use
+      this.els.cancel.hidden = true;
+      return;
+    }
     if (!res.ok) {
       this.say(`Polling: ${describeError(res)}; retrying`, "poll");
       const wait = Math.min(MAX_BACKOFF_MS, Math.max(POLL_MS * 2 ** Math.min(failures, 4),
