@@ -11,6 +11,10 @@ tests move when the contract moves:
   `Invalid(body, field, rule, path)`. A conforming server answers them 422001, and `field` is the
   top-level property its `detail[].loc` must name (`loc[1]`, after `"body"`).
 
+Images (RunComfy's media format `image_uri`) are drawn by `image_uris()`: https URLs, and data URIs of
+small real PNG, JPEG, WebP and BMP pictures, since a server decodes a data URI and refuses one that holds
+no image (`x-rules: image_data_uris_are_images`, broken on purpose by the `image_data` cases).
+
 How "exactly one rule" is counted: the sum rule applies only to bodies that pass the schema, so a body
 that breaks a schema keyword inside `multi_prompt` (say a shot with `duration: 99`) breaks one rule
 even when its shot durations no longer add up. Mutations of `duration` drop `multi_prompt` so that the
@@ -21,10 +25,13 @@ This module imports nothing from any server: it must work against the mock and t
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import lru_cache
@@ -33,6 +40,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from hypothesis_jsonschema import from_schema
+from PIL import Image
 
 from mock_server.spec import SpecPath, input_schema, submit_operations
 
@@ -41,10 +49,12 @@ __all__ = [
     "Invalid",
     "InvalidCase",
     "extra_rule_violations",
+    "image_uris",
     "invalid_cases",
     "invalid_inputs",
     "invalid_inputs_for_rule",
     "model_ids",
+    "readable_image_uri",
     "valid_inputs",
 ]
 
@@ -52,7 +62,27 @@ Body = dict[str, Any]
 PathElem = str | int
 
 #: The contract's non-schema rules (`x-rules` on an input schema) and the short rule name used here.
-X_RULES: Mapping[str, str] = {"multi_prompt_durations_sum_to_duration": "multi_prompt_sum"}
+X_RULES: Mapping[str, str] = {
+    "multi_prompt_durations_sum_to_duration": "multi_prompt_sum",
+    "image_data_uris_are_images": "image_data",
+}
+#: RunComfy's media format for an image input: an https URL or a `data:image/...;base64,` URI.
+IMAGE_FORMAT = "image_uri"
+_IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "BMP": "image/bmp"}
+_HTTPS_IMAGES: tuple[str, ...] = (
+    "https://example.com/images/portrait.png",
+    "https://example.com/images/landscape.jpg",
+    "https://images.example.org/still.webp",
+)
+# Data URIs that a pattern for `image_uri` lets through but that hold no usable image: bad base64, text,
+# a GIF (a type the API does not take) labelled PNG, a JPEG cut off after its first bytes.
+_BROKEN_IMAGE_SEEDS: tuple[str, ...] = (
+    "data:image/png;base64,@@@@",
+    "data:image/png;base64,aGVsbG8gd29ybGQ=",
+    "data:image/png;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7",
+    "data:image/jpeg;base64,/9j/4AAQ",
+    "data:image/webp;base64,UklGRg==",
+)
 
 # The two properties the sum rule ties together. The rule's meaning cannot be read from the schema (it
 # is prose plus a name), so its participants are named here once; everything else is derived.
@@ -90,6 +120,9 @@ _NON_MATCHING_SEEDS: tuple[str, ...] = (
     "",
     "file:///etc/passwd",
     "data:image/png;base64,iVBORw0KGgo=",
+    "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
+    "data:text/plain;base64,aGk=",
+    "data:image/png,rawbytes",
     "not a url",
 )
 
@@ -161,10 +194,32 @@ def _strip_annotations(schema: Any) -> Any:
     return schema
 
 
+@lru_cache(maxsize=1)
+def _sample_images() -> tuple[str, ...]:
+    """Data URIs of tiny real pictures, one per accepted type and shape (wide, tall, square), made once."""
+    uris = []
+    for i, size in enumerate(((32, 18), (18, 32), (24, 24))):
+        for kind, mime in _IMAGE_TYPES.items():
+            buffer = io.BytesIO()
+            Image.new("RGB", size, (40 * i + 60, 90, 200 - 40 * i)).save(buffer, kind)
+            uris.append(f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}")
+    return tuple(uris)
+
+
+def image_uris() -> SearchStrategy[str]:
+    """Values of RunComfy's `image_uri` format that a server must accept: https URLs (which the mock does
+    not fetch) and data URIs of small real PNG, JPEG, WebP and BMP pictures."""
+    return st.one_of(st.sampled_from(_HTTPS_IMAGES), st.sampled_from(_sample_images()))
+
+
+def _custom_formats() -> dict[str, SearchStrategy[str]]:
+    return {IMAGE_FORMAT: image_uris()}
+
+
 @lru_cache(maxsize=256)
 def _scalar_values(schema_json: str) -> SearchStrategy[Any]:
     """`from_schema` canonicalises its input, which is slow; cache by the schema's text."""
-    return from_schema(json.loads(schema_json))
+    return from_schema(json.loads(schema_json), custom_formats=_custom_formats())
 
 
 def _values(schema: Mapping[str, Any], *, without: Iterable[str] = ()) -> SearchStrategy[Any]:
@@ -328,7 +383,42 @@ def extra_rule_violations(model_id: str, body: Mapping[str, Any], spec: SpecPath
             total = sum(s.get(_ITEM_DURATION, 0) for s in shots if isinstance(s, Mapping))
             if total != body.get(_SUM_TOTAL, c.total_default):
                 broken.append(X_RULES["multi_prompt_durations_sum_to_duration"])
+    images = _image_values(c.schema, body) if "image_data_uris_are_images" in c.rules else iter(())
+    if any(v.startswith("data:") and not readable_image_uri(v) for _, v in images):
+        broken.append(X_RULES["image_data_uris_are_images"])
     return tuple(broken)
+
+
+def _image_values(schema: Mapping[str, Any], value: Any, path: tuple[PathElem, ...] = ()) -> Iterator[
+        tuple[tuple[PathElem, ...], str]]:
+    """Every `image_uri` value of a body, with where it is, found through the schema."""
+    if schema.get("format") == IMAGE_FORMAT:
+        if isinstance(value, str):
+            yield path, value
+        return
+    if isinstance(value, Mapping):
+        for name, sub in schema.get("properties", {}).items():
+            if name in value:
+                yield from _image_values(sub, value[name], (*path, name))
+    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        for i, item in enumerate(value):
+            yield from _image_values(schema["items"], item, (*path, i))
+
+
+def readable_image_uri(uri: str) -> bool:
+    """Whether a `data:image/...;base64,` URI holds a PNG, JPEG, WebP or BMP picture that decodes."""
+    header, comma, payload = uri.partition(",")
+    mime = header.removeprefix("data:").split(";", 1)[0].lower()
+    if not comma or not header.lower().endswith(";base64") or mime not in _IMAGE_TYPES.values():
+        return False
+    try:
+        data = base64.b64decode(payload, validate=True)
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            image.load()
+    except (binascii.Error, ValueError, OSError, SyntaxError):
+        return False
+    return kind in _IMAGE_TYPES
 
 
 # --------------------------------------------------------------------------------------------------
@@ -503,7 +593,20 @@ def _scalar_breakers(schema: Mapping[str, Any]) -> list[tuple[str, SearchStrateg
         out.append(("maxLength", _too_long(schema, int(schema["maxLength"]))))
     if "pattern" in schema:
         out.append(("pattern", _not_matching(schema)))
+    items = schema.get("items")
+    if isinstance(items, Mapping):  # a list whose items are all valid, just too few or too many of them
+        if int(schema.get("minItems", 0)) > 0:
+            out.append(("minItems", st.lists(_values(items), max_size=int(schema["minItems"]) - 1)))
+        if "maxItems" in schema:
+            most = int(schema["maxItems"])
+            out.append(("maxItems", st.lists(_values(items), min_size=most + 1, max_size=most + 3)))
     return out
+
+
+def _broken_images(schema: Mapping[str, Any]) -> SearchStrategy[str]:
+    """Data URIs the field's pattern accepts but that hold no usable image (the `image_data` rule)."""
+    ok = _pattern_ok(schema)
+    return st.sampled_from([uri for uri in _BROKEN_IMAGE_SEEDS if ok(uri) and not readable_image_uri(uri)])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -588,62 +691,80 @@ def _list_cases(c: _Contract) -> list[InvalidCase]:
     return cases
 
 
-def _item_case(
-    c: _Contract, rule: str, where: str, mutate: Callable[[st.DrawFn, Body], tuple[Any, tuple[PathElem, ...]]]
-) -> InvalidCase:
-    """Break one shot of an otherwise valid, consistent shot list.
+Mutation = Callable[[st.DrawFn, Body], tuple[Any, tuple[PathElem, ...]]]
 
-    `mutate(draw, shot)` changes the shot in place or returns a replacement for it, together with the
-    path inside the shot of what it broke.
+
+def _valid_items(c: _Contract, name: str) -> Callable[[st.DrawFn, Body], list[Any]]:
+    """How to draw a valid list for property `name` of a body: consistent shots for the sum list, else
+    between `minItems` (at least one) and `maxItems` valid items."""
+    if name == _SUM_LIST and c.list_schema is not None:
+        return lambda draw, body: _consistent_shots(draw, c, _total_of(c, body))
+    lst = c.schema["properties"][name]
+    low = max(1, int(lst.get("minItems", 0)))
+    values = st.lists(_values(lst["items"]), min_size=low, max_size=int(lst.get("maxItems", low + 3)))
+    return lambda draw, body: list(draw(values))
+
+
+def _item_case(c: _Contract, name: str, rule: str, where: str, mutate: Mutation) -> InvalidCase:
+    """Break one item of an otherwise valid list property (a shot of a consistent shot list, an element).
+
+    `mutate(draw, item)` changes the item in place or returns a replacement for it, together with the
+    path inside the item of what it broke.
     """
+    items_of = _valid_items(c, name)
 
     @st.composite
     def draw_case(draw: st.DrawFn) -> Invalid:
         body = dict(draw(c.base))
-        shots = _consistent_shots(draw, c, _total_of(c, body))
-        i = draw(st.integers(0, len(shots) - 1))
-        replacement, inner = mutate(draw, shots[i])
-        shots[i] = replacement
-        body[_SUM_LIST] = shots
-        return Invalid(body, _SUM_LIST, rule, (_SUM_LIST, i, *inner))
+        if name != _SUM_LIST and c.list_schema is not None and draw(st.booleans()):
+            body[_SUM_LIST] = _consistent_shots(draw, c, _total_of(c, body))
+        items = items_of(draw, body)
+        i = draw(st.integers(0, len(items) - 1))
+        replacement, inner = mutate(draw, items[i])
+        items[i] = replacement
+        body[name] = items
+        return Invalid(body, name, rule, (name, i, *inner))
 
-    return InvalidCase(_SUM_LIST, rule, where, draw_case())
+    return InvalidCase(name, rule, where, draw_case())
 
 
-def _item_cases(c: _Contract) -> list[InvalidCase]:
-    """Cases inside one shot: a non-object shot, a missing key, or one bad value."""
-    assert c.item_schema is not None
-    item = c.item_schema
+def _item_cases(c: _Contract, name: str) -> list[InvalidCase]:
+    """Cases inside one item of a list of objects: a non-object item, a missing key, one bad value, or
+    (under the image rule) an image that is no image."""
+    item = c.schema["properties"][name]["items"]
     cases: list[InvalidCase] = []
     item_wrong = _wrong_type(item)
     if item_wrong is not None:
         wrong_item = item_wrong
 
-        def not_an_object(draw: st.DrawFn, shot: Body) -> tuple[Any, tuple[PathElem, ...]]:
+        def not_an_object(draw: st.DrawFn, value: Body) -> tuple[Any, tuple[PathElem, ...]]:
             return draw(wrong_item), ()
 
-        cases.append(_item_case(c, "type", f"{_SUM_LIST}[]", not_an_object))
+        cases.append(_item_case(c, name, "type", f"{name}[]", not_an_object))
 
     for req in item.get("required", []):
 
-        def drop(draw: st.DrawFn, shot: Body, req: str = req) -> tuple[Any, tuple[PathElem, ...]]:
-            shot = dict(shot)
-            shot.pop(req, None)
-            return shot, (req,)
+        def drop(draw: st.DrawFn, value: Body, req: str = req) -> tuple[Any, tuple[PathElem, ...]]:
+            value = dict(value)
+            value.pop(req, None)
+            return value, (req,)
 
-        cases.append(_item_case(c, "required", f"{_SUM_LIST}[].{req}", drop))
+        cases.append(_item_case(c, name, "required", f"{name}[].{req}", drop))
 
     for prop, prop_schema in item.get("properties", {}).items():
-        for rule, bad in _scalar_breakers(prop_schema):
+        breakers = _scalar_breakers(prop_schema)
+        if "image_data_uris_are_images" in c.rules and prop_schema.get("format") == IMAGE_FORMAT:
+            breakers.append((X_RULES["image_data_uris_are_images"], _broken_images(prop_schema)))
+        for rule, bad in breakers:
 
             def put(
-                draw: st.DrawFn, shot: Body, prop: str = prop, bad: SearchStrategy[Any] = bad
+                draw: st.DrawFn, value: Body, prop: str = prop, bad: SearchStrategy[Any] = bad
             ) -> tuple[Any, tuple[PathElem, ...]]:
-                shot = dict(shot)
-                shot[prop] = draw(bad)
-                return shot, (prop,)
+                value = dict(value)
+                value[prop] = draw(bad)
+                return value, (prop,)
 
-            cases.append(_item_case(c, rule, f"{_SUM_LIST}[].{prop}", put))
+            cases.append(_item_case(c, name, rule, f"{name}[].{prop}", put))
     return cases
 
 
@@ -660,9 +781,15 @@ def _invalid_cases(model_id: str, spec_key: str | None) -> tuple[InvalidCase, ..
             continue
         for rule, bad in _scalar_breakers(prop_schema):
             cases.append(_top_level_case(c, name, rule, bad))
+        if "image_data_uris_are_images" in c.rules and prop_schema.get("format") == IMAGE_FORMAT:
+            rule = X_RULES["image_data_uris_are_images"]
+            cases.append(_top_level_case(c, name, rule, _broken_images(prop_schema)))
+        items = prop_schema.get("items")
+        if isinstance(items, Mapping) and _types(items) == ("object",):
+            cases.extend(_item_cases(c, name))
     if c.list_schema is not None:
         cases.extend(_list_cases(c))
-        cases.extend(_item_cases(c))
+        cases.extend(_item_cases(c, _SUM_LIST))
     return tuple(cases)
 
 
@@ -670,10 +797,11 @@ def invalid_cases(model_id: str, spec: SpecPath = None) -> tuple[InvalidCase, ..
     """Every way to break `model_id`'s body that the contract implies, one `InvalidCase` each.
 
     Derived from the resolved input schema: each `required` entry, and for each property (and each
-    property of a shot) each of `type`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`,
-    `enum`, `minLength` (when > 0), `maxLength`, `pattern` (which is what refuses non-https URLs;
-    `format: uri` is not a separate rule, since validators only check formats on request), the shot
-    list's `minItems`/`maxItems`, and the `x-rules` (the multi_prompt sum).
+    property of an item of a list of objects: a shot, an element) each of `type`, `minimum`, `maximum`,
+    `exclusiveMinimum`, `exclusiveMaximum`, `enum`, `minLength` (when > 0), `maxLength`, `pattern`
+    (which is what refuses non-https URLs; formats are not a separate rule, since validators only check
+    them on request), the lists' `minItems`/`maxItems`, and the `x-rules` (the multi_prompt sum; data
+    URIs that hold no image).
     """
     return _invalid_cases(model_id, _spec_key(spec))
 

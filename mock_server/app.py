@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from .config import Controls, StartupError, load_controls
 from .media import MediaCache
@@ -24,15 +22,17 @@ from .sim.store.memory import MemoryStore
 from .sim.world import Runtime
 from .spec import load_spec
 from .web.admin import MOUNT, build_admin_app
+from .web.guards import Guards, LastResort
 from .web.handlers import install_error_handlers
 from .web.head import HeadAsGet
 from .web.middleware import ControlsMiddleware
-from .web.routes import docs, files, models, requests
+from .web.routes import account, docs, files, models, pages, requests
 
 
 def _media_cache(settings: Settings) -> MediaCache:
     try:
-        return MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers)
+        return MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers,
+                          memory_max_bytes=settings.cache_memory_mb * 1024 * 1024)
     except OSError as exc:
         raise StartupError(f"cache_dir {settings.cache_dir}: {exc.strerror or exc}") from None
 
@@ -56,7 +56,7 @@ def build_runtime(settings: Settings, controls: Controls | None = None) -> Runti
     media = _media_cache(settings)
     faults = FaultBook(settings.seed, config_rules=controls.faults)
     faults.load_config(clock.now())
-    journal = Journal(settings.journal_max_entries)
+    journal = Journal(settings.journal_max_entries, contract.input_fields)
     accounts = Accounts(settings, jobs, controls.accounts)
     jobs.admission = accounts  # balance and limits are checked inside the submit, before the store write
     return Runtime(settings, clock, contract, store, jobs, media, dict(spec), faults, journal, accounts)
@@ -81,11 +81,12 @@ def create_app(settings: Settings | None = None, *, controls: Controls | None = 
     app.state.runtime = rt
 
     install_error_handlers(app)
-    for router in (models.router, requests.router, files.router, docs.router):
+    # The pages' routes come before the controls' mount, which would otherwise take `/__mock/docs` too.
+    for router in (models.router, requests.router, files.router, account.router, docs.router, pages.router):
         app.include_router(router)
     app.add_middleware(HeadAsGet)  # added first, so it runs inside the controls: they see one HEAD request
     app.add_middleware(ControlsMiddleware, runtime=rt)
-    # Before the controls' mount, which would otherwise take these paths under /__mock too.
-    app.mount(docs.DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name="docs-static")
+    app.add_middleware(Guards, settings=settings)  # hosts and the body time-out, before anything runs
+    app.add_middleware(LastResort)  # outermost: an unexpected error answers 500001 and keeps the connection
     app.mount(MOUNT, build_admin_app(rt), name="controls")
     return app

@@ -1,8 +1,8 @@
 """`kling-mock`: serve the mock, inspect an MP4, and talk to any server of the contract.
 
-`serve` and `inspect` live here; `run`, `status`, `result`, `cancel` and `models` are the harness's client
-commands, which the harness registers in the `kling_mock.commands` entry point group (pyproject.toml), so
-one install gives both halves while this package never imports the harness.
+`serve` and `inspect` live here; `run`, `status`, `result`, `cancel`, `models`, `balance`, `whoami` and `drift`
+are the harness's commands, which the harness registers in the `kling_mock.commands` entry point group
+(pyproject.toml), so one install gives both halves while this package never imports the harness.
 """
 
 from __future__ import annotations
@@ -135,6 +135,8 @@ def serve(args: argparse.Namespace) -> int:
     """Start-up errors (config file, settings, cache directory, port) print one `error:` line and exit 2."""
     import uvicorn
 
+    from .web.server import uvicorn_config
+
     try:
         settings, app, sock = _start_up(args)
     except StartupError as exc:
@@ -150,11 +152,7 @@ def serve(args: argparse.Namespace) -> int:
     # stop walking ~200,000 start-up objects (pauses of 0.3-1 s under load, the tail of 1,000-connection runs).
     gc.collect()
     gc.freeze()
-    config = uvicorn.Config(
-        app, host=settings.host, port=port, log_level=args.log_level, loop=settings.event_loop,
-        timeout_graceful_shutdown=settings.shutdown_timeout_s,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, settings, args.log_level, port))
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down on
@@ -209,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
 def add_plugin_commands(sub: Any) -> None:
     """Commands other packages offer under `kling-mock`, found through the `kling_mock.commands` entry
     point group: each entry is a function that adds its subparsers. The harness adds its client commands
-    (`run`, `status`, `result`, `cancel`, `models`) this way, so the server never imports the harness."""
+    (`run`, `status`, `result`, `cancel`, `models`, `balance`, `whoami`) and `drift` this way, so the server
+    never imports the harness."""
     for entry in entry_points(group=COMMANDS_GROUP):
         try:
             add = entry.load()

@@ -59,7 +59,8 @@ class SubmitOperation:
     """One submit endpoint, as its operation's `x-` extensions describe it.
 
     Servers and tests key everything by `model_id`; the other fields say what the schema alone cannot
-    (tier, mode, price), so the catalog and the billing can be checked against the contract too.
+    (tier, mode, price, and `audio_input`: the input that switches audio on, which sets the price), so
+    the catalog and the billing can be checked against the contract too.
     """
 
     model_id: str
@@ -71,8 +72,10 @@ class SubmitOperation:
     description: str
     price_no_audio: float
     price_audio: float
+    audio_input: str
     categories: tuple[str, ...]
     max_resolution: str
+    model_url: str
     input_schema_ref: str
 
 
@@ -179,8 +182,10 @@ def submit_operations_in(spec: Mapping[str, Any]) -> dict[str, SubmitOperation]:
             description=str(op.get("description", op.get("summary", ""))),
             price_no_audio=float(price["no_audio"]),
             price_audio=float(price["audio"]),
+            audio_input=str(op["x-audio-input"]),
             categories=tuple(str(c) for c in op["x-categories"]),
             max_resolution=str(op["x-max-resolution"]),
+            model_url=str(op["x-model-url"]),
             input_schema_ref=str(schema["$ref"]),
         )
     return ops

@@ -169,7 +169,7 @@ def test_every_broken_field_is_named_at_once(api: TestClient) -> None:
         (b"", "application/json", (422, 422001)),
         (b"prompt=x", "application/x-www-form-urlencoded", (415, 415001)),
         (b'{"prompt": "x"}', "", (415, 415001)),
-        (b'{"prompt": "' + b"x" * (1024 * 1024) + b'"}', "application/json", (413, 413001)),
+        (b'{"prompt": "' + b"x" * (64 * 1024 * 1024) + b'"}', "application/json", (413, 413001)),
     ],
 )
 def test_malformed_bodies_get_clear_errors_never_a_500(
@@ -297,7 +297,7 @@ def test_public_base_url_setting_overrides_urls(make: Any) -> None:
 
 def test_catalog_lists_the_six_models_with_prices_and_schemas(api: TestClient) -> None:
     body = api.get("/v1/models", headers=AUTH).json()
-    assert body["total"] == 6 and body["limit"] == 20 and body["offset"] == 0
+    assert body["total"] == 6 and body["limit"] == 100 and body["offset"] == 0
     prices = {m["model_id"]: m["base_price_usd"] for m in body["models"]}
     assert prices[T2V] == 0.084 and prices["kling/kling-3.0/4k/text-to-video"] == 0.42
     one = api.get(f"/v1/models/{I2V}", headers=AUTH).json()
@@ -327,9 +327,9 @@ def test_openapi_json_is_the_contract(api: TestClient) -> None:
 
 def test_docs_work_offline(api: TestClient) -> None:
     html = api.get("/docs").text
-    assert "/__mock/docs-static/swagger-ui-bundle.js" in html
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
-    assert api.get("/__mock/docs-static/swagger-ui-bundle.js").status_code == 200
+    assert api.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
 
 
 def test_unknown_routes_and_methods_answer_in_the_api_format(api: TestClient) -> None:
@@ -349,6 +349,18 @@ def test_the_clock_is_controlled_under_mock(api: TestClient, make: Any) -> None:
     assert error_of(real.post("/__mock/clock/advance", json={"seconds": 1})) == (409, 409001)
 
 
+def test_a_real_clocks_speed_is_set_under_mock(api: TestClient, make: Any) -> None:
+    real = make(clock="real", speed=10)
+    before = real.get("/__mock/clock").json()
+    after = real.post("/__mock/clock", json={"speed": 250}).json()
+    assert (after["mode"], after["speed"]) == ("real", 250)
+    assert after["now"] >= before["now"]
+    assert real.get("/__mock/clock").json()["speed"] == 250
+    for bad in (0, -3, "fast", True, None):
+        assert error_of(real.post("/__mock/clock", json={"speed": bad})) == (422, 422001), bad
+    assert error_of(api.post("/__mock/clock", json={"speed": 2})) == (409, 409001)  # a manual clock has none
+
+
 def test_admin_token_guards_the_controls(make: Any) -> None:
     api = make(admin_token="s3cret")
     assert error_of(api.get("/__mock/clock")) == (401, 401001)
@@ -360,7 +372,7 @@ def test_fixture_images_are_served_for_offline_image_to_video(api: TestClient) -
     assert names
     assert api.get(f"/__mock/fixtures/{names[0]}").status_code == 200
     assert error_of(api.get("/__mock/fixtures/..%2F..%2Fpyproject.toml")) == (404, 404001)
-    r = submit(api, {"start_image_url": f"https://any.host/__mock/fixtures/{names[0]}"}, I2V)
+    r = submit(api, {"prompt": "x", "start_image_url": f"https://any.host/__mock/fixtures/{names[0]}"}, I2V)
     assert r.status_code == 200
 
 

@@ -35,7 +35,8 @@ def make_service(**overrides: Any) -> tuple[JobService, MemoryStore, ManualClock
 def submit(svc: JobService, body: dict[str, Any], model: str = T2V, fault: JobFault | None = None,
            account: str = "tok") -> Job:
     inputs = svc.contract.validate(model, body)
-    return asyncio.run(svc.submit(account, svc.model(model), inputs, fault))
+    inline = svc.contract.inline_images(model, inputs)
+    return asyncio.run(svc.submit(account, svc.model(model), inputs, fault, inline))
 
 
 # --- one fault description -----------------------------------------------------------------------------------
@@ -54,7 +55,7 @@ def test_the_earlier_fault_wins_each_effect_and_a_failure_comes_with_its_error()
 
 def test_an_unreadable_start_image_fails_the_job_soon_after_it_starts() -> None:
     svc, _, _ = make_service()
-    job = submit(svc, {"start_image_url": MISSING}, I2V)
+    job = submit(svc, {"prompt": "x", "start_image_url": MISSING}, I2V)
     outcome = job.plan.outcome
     assert (outcome.ok, outcome.error_code, outcome.at_fraction) == (False, "image_fetch_failed", 0.05)
     assert outcome.error_message is not None and "start_image_url" in outcome.error_message
@@ -64,14 +65,14 @@ def test_an_unreadable_start_image_fails_the_job_soon_after_it_starts() -> None:
 def test_a_rules_failure_wins_over_an_unreadable_image() -> None:
     svc, _, _ = make_service()
     rule = JobFault(fail_at=0.5, error="timeout", error_message="Generation timed out", rules="slow")
-    job = submit(svc, {"start_image_url": MISSING}, I2V, rule)
+    job = submit(svc, {"prompt": "x", "start_image_url": MISSING}, I2V, rule)
     assert job.plan.outcome == Outcome(False, "timeout", "Generation timed out", 0.5)
     assert job.fault_rules == "slow"
 
 
 def test_a_rule_without_a_failure_leaves_the_images_failure_in_place() -> None:
     svc, _, _ = make_service()
-    job = submit(svc, {"start_image_url": MISSING}, I2V, JobFault(run_factor=3.0, rules="slow"))
+    job = submit(svc, {"prompt": "x", "start_image_url": MISSING}, I2V, JobFault(run_factor=3.0, rules="slow"))
     assert job.plan.outcome.error_code == "image_fetch_failed"
     assert job.fault_rules == "slow"
 
@@ -112,7 +113,7 @@ def test_a_job_record_round_trips_through_json() -> None:
     svc, _, clock = make_service()
     jobs = [
         submit(svc, {"prompt": "x", "multi_prompt": [{"prompt": "a", "duration": 2}, {"prompt": "b", "duration": 3}]}),
-        submit(svc, {"start_image_url": PORTRAIT, "sound": True}, I2V,
+        submit(svc, {"prompt": "x", "start_image_url": PORTRAIT, "generate_audio": True}, I2V,
                JobFault(fail_at=0.2, error="timeout", error_message="m", not_found_for=3.0, rules="r")),
         submit(svc, {"prompt": "y"}, fault=JobFault(stuck=True, rules="s")),
     ]
@@ -158,8 +159,8 @@ def test_the_record_shares_nothing_with_the_job() -> None:
 
 def test_a_start_image_is_stored_once_however_many_jobs_start_from_it() -> None:
     svc, store, _ = make_service()
-    first = submit(svc, {"start_image_url": PORTRAIT}, I2V, account="alice")
-    second = submit(svc, {"start_image_url": PORTRAIT}, I2V, account="bob")
+    first = submit(svc, {"prompt": "x", "start_image_url": PORTRAIT}, I2V, account="alice")
+    second = submit(svc, {"prompt": "x", "start_image_url": PORTRAIT}, I2V, account="bob")
     assert first.image_key is not None and first.image_key == second.image_key
     image = store.image(first.image_key)
     assert image is not None and image[:2] == b"\xff\xd8"  # the JPEG itself
@@ -168,21 +169,21 @@ def test_a_start_image_is_stored_once_however_many_jobs_start_from_it() -> None:
 
 def test_an_image_lives_while_a_job_names_it() -> None:
     svc, store, _ = make_service()
-    key = submit(svc, {"start_image_url": PORTRAIT}, I2V, account="alice").image_key
-    submit(svc, {"start_image_url": PORTRAIT}, I2V, account="bob")
+    key = submit(svc, {"prompt": "x", "start_image_url": PORTRAIT}, I2V, account="alice").image_key
+    submit(svc, {"prompt": "x", "start_image_url": PORTRAIT}, I2V, account="bob")
     assert key is not None
     store.reset("alice")
     assert store.image(key) is not None  # bob's job still starts from it
     store.reset("bob")
     assert store.image(key) is None
-    submit(svc, {"start_image_url": PORTRAIT}, I2V, account="carol")
+    submit(svc, {"prompt": "x", "start_image_url": PORTRAIT}, I2V, account="carol")
     store.reset()
     assert store.image(key) is None
 
 
 def test_the_video_of_a_job_is_drawn_from_its_own_image() -> None:
     svc, _, clock = make_service()
-    pictured = submit(svc, {"start_image_url": PORTRAIT}, I2V)
+    pictured = submit(svc, {"prompt": "x", "start_image_url": PORTRAIT}, I2V)
     plain = submit(svc, {"prompt": "no image"})
     clock.advance(100_000)
     spec = svc.video_of(pictured.request_id)
@@ -190,3 +191,39 @@ def test_the_video_of_a_job_is_drawn_from_its_own_image() -> None:
     other = svc.video_of(plain.request_id)
     assert other is not None and other.backdrop is None
     assert svc.find("tok", plain.request_id)[1].phase is Phase.SUCCEEDED
+
+
+def _data_uri(colour: tuple[int, int, int]) -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (16, 9), colour).save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_inline_images_are_stored_once_and_the_job_names_them() -> None:
+    """A data URI's megabytes are kept in the store by content hash; the job's inputs name the stored copy
+    instead of holding the base64 too, and the elements' pictures are kept the same way."""
+    svc, store, clock = make_service()
+    red, blue = _data_uri((200, 0, 0)), _data_uri((0, 0, 200))
+    body = {"prompt": "x", "start_image_url": red,
+            "elements": [{"frontal_image_url": blue, "reference_image_urls": [red]}, {"frontal_image_url": PORTRAIT}]}
+    job = submit(svc, body, "kling/kling-3.0/pro/image-to-video")
+    assert job.image_key is not None and store.image(job.image_key) is not None
+    assert job.inputs["start_image_url"] == f"stored:sha256:{job.image_key}"
+    blue_key, portrait_key = job.element_keys
+    assert job.inputs["elements"][0] == {"frontal_image_url": f"stored:sha256:{blue_key}",
+                                         "reference_image_urls": [f"stored:sha256:{job.image_key}"]}
+    assert job.inputs["elements"][1] == {"frontal_image_url": PORTRAIT}  # a URL stays a URL
+    assert portrait_key is not None and (store.image(portrait_key) or b"")[:2] == b"\xff\xd8"
+    assert body["start_image_url"] == red  # the caller's inputs are not changed
+    assert "base64" not in json.dumps(job.to_record()) and round_trip(job) == job
+    clock.advance(100_000)
+    spec = svc.video_of(job.request_id)
+    assert spec is not None and [i.label for i in spec.insets] == ["element 1", "element 2"]
+    assert spec.insets[0].image == store.image(blue_key)
+    store.reset()
+    assert store.image(blue_key) is None and store.image(job.image_key) is None

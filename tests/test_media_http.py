@@ -36,17 +36,20 @@ def app_client(tmp_path: Path, **overrides: Any) -> tuple[Any, httpx.AsyncClient
     ("model", "body", "size", "audio", "shots"),
     [
         ("kling/kling-3.0/standard/text-to-video", {"prompt": "a cat", "sound": True}, (1920, 1080), True, [(0, 5)]),
-        ("kling/kling-3.0/pro/text-to-video", {"prompt": "a dog", "aspect_ratio": "1:1", "duration": 3}, (1080, 1080), False, [(0, 3)]),
+        ("kling/kling-3.0/pro/text-to-video", {"prompt": "a dog", "aspect_ratio": "1:1", "duration": 3, "sound": False}, (1080, 1080), False, [(0, 3)]),
         (
             "kling/kling-3.0/standard/text-to-video",
-            {"prompt": "two shots", "multi_prompt": [{"prompt": "one", "duration": 2}, {"prompt": "two", "duration": 3}]},
+            {"prompt": "two shots", "sound": False,
+             "multi_prompt": [{"prompt": "one", "duration": 2}, {"prompt": "two", "duration": 3}]},
             (1920, 1080),
             False,
             [(0, 2), (2, 5)],
         ),
         (
             "kling/kling-3.0/4k/image-to-video",
-            {"start_image_url": "https://example.com/__mock/fixtures/portrait.jpg", "aspect_ratio": "9:16", "duration": 3},
+            # no aspect_ratio on image-to-video: the clip takes the portrait still's shape
+            {"prompt": "she smiles", "start_image_url": "https://example.com/__mock/fixtures/portrait.jpg",
+             "duration": 3, "generate_audio": False},
             (2160, 3840),
             False,
             [(0, 3)],
@@ -105,7 +108,8 @@ def test_after_a_reset_a_reused_request_id_does_not_inherit_an_old_image(tmp_pat
     async def scenario() -> None:
         _, client = app_client(tmp_path)
         async with client:
-            with_image = {"start_image_url": "https://example.com/__mock/fixtures/portrait.jpg", "duration": 3}
+            with_image = {"prompt": "x", "start_image_url": "https://example.com/__mock/fixtures/portrait.jpg",
+                          "duration": 3}
             first, url = await finished_video(client, "kling/kling-3.0/standard/image-to-video", with_image)
             pictured = (await client.get(url)).content
             await client.post("/__mock/reset")

@@ -31,6 +31,14 @@ SUBMIT_PRICES = {  # tier -> (no audio, audio) USD per second, from RunComfy's m
     "pro": (0.112, 0.168),
     "4k": (0.42, 0.42),
 }
+INPUT_SCHEMAS = {
+    ("standard", "text-to-video"): "TextToVideoStandardInput",
+    ("pro", "text-to-video"): "TextToVideoProInput",
+    ("4k", "text-to-video"): "TextToVideoProInput",
+    ("standard", "image-to-video"): "ImageToVideoStandardInput",
+    ("pro", "image-to-video"): "ImageToVideoProInput",
+    ("4k", "image-to-video"): "ImageToVideoProInput",
+}
 SUBMIT_OPERATION_IDS = {
     ("standard", "text-to-video"): "submitStandardTextToVideo",
     ("standard", "image-to-video"): "submitStandardImageToVideo",
@@ -165,10 +173,14 @@ def test_response_example_matches_its_schema(
 
 
 def test_error_examples_carry_the_documented_codes() -> None:
-    """Each error status answers its own code family (400 -> 400xxx, ...), so clients can trust both."""
+    """Each error status answers its own code family (400 -> 400xxx, ...), so clients can trust both; the
+    one exception is insufficient balance, code 400002 answered with HTTP 402 (RunComfy's clients expect
+    402, its docs give only the code)."""
     for label, example, _ in response_examples():
         status = label.split()[1]
-        if status.startswith(("4", "5")):
+        if status == "402":
+            assert example["error_code"] == 400002, label
+        elif status.startswith(("4", "5")):
             assert str(example["error_code"]).startswith(status), label
 
 
@@ -185,7 +197,9 @@ def test_request_body_examples_are_valid_inputs() -> None:
             body = ex["value"]
             assert not list(validator.iter_errors(body)), f"{op['operationId']} {name}"
             if "multi_prompt" in body:
-                assert sum(s["duration"] for s in body["multi_prompt"]) == body.get("duration", 5)
+                default = SPEC["components"]["schemas"][content["schema"]["$ref"].rsplit("/", 1)[1]]["properties"][
+                    "duration"]["default"]
+                assert sum(s["duration"] for s in body["multi_prompt"]) == body.get("duration", default)
 
 
 def test_schema_level_examples_match_their_schema() -> None:
@@ -217,18 +231,19 @@ def test_six_submit_operations_carry_their_extensions() -> None:
         assert op["x-display-name"] == f"Kling 3.0 {tier_word} {mode_words}"
         no_audio, audio = SUBMIT_PRICES[tier]
         assert op["x-price-usd-per-second"] == {"no_audio": no_audio, "audio": audio}
+        assert op["x-audio-input"] == ("sound" if mode == "text-to-video" else "generate_audio")
         assert op["x-categories"] == ["video", mode]
         assert isinstance(op["x-max-resolution"], str) and op["x-max-resolution"]
+        assert op["x-model-url"] == f"https://www.runcomfy.com/models/{model_id}"
         ref = op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
-        expected = "TextToVideoInput" if mode == "text-to-video" else "ImageToVideoInput"
-        assert ref == f"#/components/schemas/{expected}"
+        assert ref == f"#/components/schemas/{INPUT_SCHEMAS[(tier, mode)]}"
         seen.add((tier, mode))
     assert seen == set(SUBMIT_OPERATION_IDS)
 
 
 def test_submit_responses_cover_the_agreed_statuses() -> None:
     for _, op in submit_operations():
-        assert set(op["responses"]) == {"200", "400", "401", "413", "415", "422", "429", "500", "503"}
+        assert set(op["responses"]) == {"200", "400", "401", "402", "413", "415", "422", "429", "500", "503"}
         too_many, _ = _deref(op["responses"]["429"], "")
         assert too_many["headers"]["Retry-After"]
 
@@ -258,19 +273,59 @@ def test_request_id_is_any_string_so_unknown_ids_reach_the_server() -> None:
         assert rid["schema"] == {"type": "string"}
 
 
-def test_input_schemas_share_their_common_properties() -> None:
-    """Image-to-video is text-to-video with an optional prompt plus image URLs; the two must not drift."""
+def test_input_schemas_state_the_live_catalog_per_endpoint() -> None:
+    """Each endpoint's inputs as RunComfy's live catalog gives them (API-FACTS, "inputs per endpoint"): the
+    tiers differ in `shot_type` and the end frame, the modes in the audio flag, defaults and aspect ratio."""
     schemas = SPEC["components"]["schemas"]
-    t2v, i2v = schemas["TextToVideoInput"], schemas["ImageToVideoInput"]
-    assert t2v["required"] == ["prompt"]
-    assert i2v["required"] == ["start_image_url"]
-    for name, prop in t2v["properties"].items():
-        assert i2v["properties"][name] == prop, name
-    assert set(i2v["properties"]) - set(t2v["properties"]) == {"start_image_url", "end_image_url"}
-    for schema in (t2v, i2v):
-        assert schema["x-rules"] == ["multi_prompt_durations_sum_to_duration"]
+    t2v_std, t2v_pro = schemas["TextToVideoStandardInput"], schemas["TextToVideoProInput"]
+    i2v_std, i2v_pro = schemas["ImageToVideoStandardInput"], schemas["ImageToVideoProInput"]
+    common = ["prompt", "negative_prompt", "duration", "cfg_scale", "shot_type", "multi_prompt"]
+    for t2v in (t2v_std, t2v_pro):
+        assert t2v["required"] == ["prompt"]
+        assert list(t2v["properties"]) == [*common[:3], "aspect_ratio", "cfg_scale", "sound", *common[4:]]
+        assert t2v["properties"]["sound"]["default"] is True
+        assert t2v["properties"]["duration"]["default"] == 5
+        assert t2v["properties"]["aspect_ratio"]["enum"] == ["16:9", "9:16", "1:1"]
+        assert t2v["properties"]["aspect_ratio"]["x-extra-aspect-ratios"] == ["4:3", "3:4", "21:9"]
+        assert t2v["x-rules"] == ["multi_prompt_durations_sum_to_duration"]
+    assert t2v_std["properties"]["shot_type"]["enum"] == ["intelligent", "customize"]
+    assert t2v_std["properties"]["shot_type"]["default"] == "intelligent"
+    for i2v in (i2v_std, i2v_pro):
+        assert i2v["required"] == ["prompt", "start_image_url"]
+        order = ["prompt", "start_image_url", "end_image_url", "generate_audio", "duration", "cfg_scale",
+                 "negative_prompt", "shot_type", "multi_prompt", "elements"]  # the live catalog's order
+        assert list(i2v["properties"]) == [name for name in order if name in i2v["properties"]]
+        assert "aspect_ratio" not in i2v["properties"] and "sound" not in i2v["properties"]
+        assert i2v["properties"]["generate_audio"]["default"] is True
+        assert i2v["properties"]["duration"]["default"] == 10
+        assert i2v["properties"]["start_image_url"]["$ref"] == "#/components/schemas/ImageUri"
+        assert i2v["properties"]["elements"]["x-guess"]
+        assert i2v["x-rules"] == ["multi_prompt_durations_sum_to_duration", "image_data_uris_are_images"]
+    assert "end_image_url" not in i2v_std["properties"]
+    assert i2v_pro["properties"]["end_image_url"]["$ref"] == "#/components/schemas/ImageUri"
+    assert set(i2v_pro["properties"]) - set(i2v_std["properties"]) == {"end_image_url"}
+    for schema in (t2v_pro, i2v_std, i2v_pro):
+        assert schema["properties"]["shot_type"]["enum"] == ["customize"]
+        assert schema["properties"]["shot_type"]["default"] == "customize"
+    for name in ("prompt", "negative_prompt", "duration", "cfg_scale", "multi_prompt"):
+        assert i2v_std["properties"][name] == i2v_pro["properties"][name], name
+    for name in ("prompt", "negative_prompt", "cfg_scale", "multi_prompt"):
+        assert t2v_std["properties"][name] == i2v_std["properties"][name], name
+    for schema in (t2v_std, t2v_pro, i2v_std, i2v_pro):
         assert schema.get("additionalProperties", True) is True
-        assert schema["properties"]["aspect_ratio"]["x-extra-aspect-ratios"] == ["4:3", "3:4", "21:9"]
+        assert "maxLength" not in schema["properties"]["prompt"]  # none is published
+
+
+def test_image_uri_is_runcomfys_media_format_with_urls_and_data_uris() -> None:
+    image = SPEC["components"]["schemas"]["ImageUri"]
+    assert image["format"] == "image_uri"
+    rx = re.compile(image["pattern"])
+    for good in ("https://example.com/a.png", "data:image/png;base64,iVBORw0KGgo=", "data:image/jpeg;base64,/9j/",
+                 "data:image/webp;base64,UklGR", "data:image/bmp;base64,Qk0="):
+        assert rx.search(good), good
+    for bad in ("http://example.com/a.png", "data:image/gif;base64,R0lGOD", "data:text/plain;base64,aGk=",
+                "data:image/png,rawbytes", "ftp://example.com/a.png", "https:// example.com", "https://", ""):
+        assert not rx.search(bad), bad
 
 
 def test_schemathesis_loads_the_spec() -> None:
@@ -283,7 +338,7 @@ def test_schemathesis_loads_the_spec() -> None:
 
 FIXTURES_DIR = DEFAULT_SPEC_PATH.parent / "fixtures" / "exchanges"
 FIXTURES = sorted(FIXTURES_DIR.glob("*.json"))
-SOURCE_TAGS = ("doc", "client", "peer", "guess")
+SOURCE_TAGS = ("live", "doc", "client", "peer", "guess")
 
 
 def _operation_for(method: str, path: str) -> tuple[str, dict[str, Any]] | None:

@@ -33,6 +33,7 @@ from contracts.strategies import (
     model_ids,
     valid_inputs,
 )
+from mock_server.media.images import ImageDataError, decode_data_uri
 from mock_server.spec import DEFAULT_SPEC_PATH
 
 with open(DEFAULT_SPEC_PATH, encoding="utf-8") as _fh:
@@ -102,6 +103,32 @@ def _duration_default(model_id: str) -> int:
     return default
 
 
+def _at(body: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        body = body[part]
+    return body
+
+
+def _decodes(uri: str) -> bool:
+    """Whether the server's own decoder takes a data URI (an independent judge of the strategies)."""
+    try:
+        decode_data_uri(uri)
+    except ImageDataError:
+        return False
+    return True
+
+
+def _data_uris(value: Any) -> Iterator[str]:
+    if isinstance(value, str) and value.startswith("data:"):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _data_uris(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _data_uris(v)
+
+
 def check_invalid(model_id: str, inv: Invalid) -> None:
     """The claim an `Invalid` makes, checked independently of how it was drawn."""
     assert inv.path[0] == inv.field
@@ -111,6 +138,12 @@ def check_invalid(model_id: str, inv: Invalid) -> None:
         assert not errors, [e.message for e in errors]
         assert not _sum_ok(inv.body, _duration_default(model_id))
         return
+    if inv.rule == "image_data":
+        assert not errors, [e.message for e in errors]
+        assert _sum_ok(inv.body, _duration_default(model_id))
+        assert not _decodes(_at(inv.body, inv.path))
+        assert [uri for uri in _data_uris(inv.body) if not _decodes(uri)] == [_at(inv.body, inv.path)]
+        return
     assert errors, f"{inv.rule} on {inv.path}: body passed the schema"
     fields = {_where(e)[0] for e in errors}
     assert fields == {inv.field}, (inv.rule, inv.path, [(list(e.absolute_path), e.message) for e in errors])
@@ -118,14 +151,23 @@ def check_invalid(model_id: str, inv: Invalid) -> None:
     assert inv.path in {_where(e) for e in errors}, (inv.path, [_where(e) for e in errors])
 
 
+def _deref(prop: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A raw property with its `$ref` (if any) laid under the keywords written beside it."""
+    if "$ref" not in prop:
+        return prop
+    target = SPEC["components"]["schemas"][prop["$ref"].rsplit("/", 1)[1]]
+    return {**target, **{k: v for k, v in prop.items() if k != "$ref"}}
+
+
 def expected_rule_sites(model_id: str) -> set[tuple[str, str]]:
     """(where, rule) for every keyword of the raw schema a single value can break, walked here by hand."""
-    spec_schemas = SPEC["components"]["schemas"]
     schema = _raw_schema(model_id)
     single = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "maxLength", "pattern")
     sites: set[tuple[str, str]] = {(name, "required") for name in schema.get("required", [])}
+    images = "image_data_uris_are_images" in schema.get("x-rules", [])
 
     def value_sites(where: str, prop: Mapping[str, Any]) -> None:
+        prop = _deref(prop)
         if "type" in prop:
             sites.add((where, "type"))
         sites.update((where, kw) for kw in single if kw in prop)
@@ -135,12 +177,14 @@ def expected_rule_sites(model_id: str) -> set[tuple[str, str]]:
             sites.add((where, "minItems"))
         if "maxItems" in prop:
             sites.add((where, "maxItems"))
+        if images and prop.get("format") == "image_uri":
+            sites.add((where, "image_data"))
 
     for name, prop in schema["properties"].items():
         value_sites(name, prop)
         items = prop.get("items")
-        if items is not None:
-            item = spec_schemas[items["$ref"].rsplit("/", 1)[1]] if "$ref" in items else items
+        if items is not None and _deref(items).get("type") == "object":
+            item = _deref(items)
             value_sites(f"{name}[]", item)
             sites.update((f"{name}[].{r}", "required") for r in item.get("required", []))
             for sub, sub_prop in item.get("properties", {}).items():
@@ -178,6 +222,7 @@ def test_valid_inputs_are_valid(model_id: str) -> None:
         assert not [e.message for e in validator.iter_errors(body)]
         assert _sum_ok(body, default)
         assert set(body) <= known
+        assert all(_decodes(uri) for uri in _data_uris(body))
 
     check()
 
@@ -284,14 +329,18 @@ def test_enum_breakers_avoid_the_ratios_a_setting_can_enable() -> None:
 
 
 def test_valid_inputs_reach_the_interesting_shapes() -> None:
-    """Multi-shot bodies, including ones relying on the default duration, are actually generated."""
-    model_id = "kling/kling-3.0/standard/image-to-video"
+    """Multi-shot bodies, including ones relying on the default duration (10 s on image-to-video), inline
+    images of each type, end frames and elements are actually generated."""
+    model_id = "kling/kling-3.0/pro/image-to-video"
     strategy = valid_inputs(model_id)
     shots = reaches(strategy, lambda b: len(b.get("multi_prompt", [])) >= 3)
-    assert sum(s["duration"] for s in shots["multi_prompt"]) == shots.get("duration", 5)
+    assert sum(s["duration"] for s in shots["multi_prompt"]) == shots.get("duration", 10)
     defaulted = reaches(strategy, lambda b: "multi_prompt" in b and "duration" not in b)
-    assert sum(s["duration"] for s in defaulted["multi_prompt"]) == _duration_default(model_id)
-    reaches(strategy, lambda b: "end_image_url" in b and "prompt" not in b)
+    assert sum(s["duration"] for s in defaulted["multi_prompt"]) == _duration_default(model_id) == 10
+    for mime in ("png", "jpeg", "webp", "bmp"):
+        reaches(strategy, lambda b, mime=mime: b["start_image_url"].startswith(f"data:image/{mime};base64,"))
+    reaches(strategy, lambda b: b["start_image_url"].startswith("https://"))
+    reaches(strategy, lambda b: "end_image_url" in b and len(b.get("elements", [])) >= 2)
 
 
 def test_sum_rule_cases_sometimes_rely_on_the_default_duration() -> None:
@@ -320,4 +369,19 @@ def test_extra_rule_violations_agree_with_the_strategies() -> None:
     assert extra_rule_violations(model_id, {"prompt": "x", "multi_prompt": shots}) == ()
     assert extra_rule_violations(model_id, {"prompt": "x", "duration": 6, "multi_prompt": shots}) == (
         "multi_prompt_sum",
+    )
+
+
+def test_extra_rule_violations_see_data_uris_that_hold_no_image() -> None:
+    model_id = "kling/kling-3.0/4k/image-to-video"
+
+    @PER_CASE
+    @given(valid_inputs(model_id), invalid_inputs_for_rule(model_id, "image_data"))
+    def check(good: dict[str, Any], bad: Invalid) -> None:
+        assert extra_rule_violations(model_id, good) == ()
+        assert extra_rule_violations(model_id, bad.body) == ("image_data",)
+
+    check()
+    assert extra_rule_violations(model_id, {"prompt": "x", "start_image_url": "data:image/png;base64,aGk="}) == (
+        "image_data",
     )

@@ -56,16 +56,21 @@ def model_path(model_id: str) -> str:
 def estimate_cost(model_id: str, body: Mapping[str, Any]) -> float:
     """What a submit of `body` to `model_id` costs at the contract's prices, in USD.
 
-    Per second of video, with the audio price when `sound` is on; `duration` falls back to the contract's
-    default. An unknown model costs nothing (the API refuses it before billing).
+    Per second of video, with the audio price when the endpoint's audio input (`sound` on text-to-video,
+    `generate_audio` on image-to-video) is on; it and `duration` fall back to the contract's defaults
+    (audio on; 5 s or 10 s). An unknown model costs nothing (the API refuses it before billing).
     """
     op = submit_operations().get(model_id)
     if op is None:
         return 0.0
+    props = input_schema(model_id)["properties"]
     duration = body.get("duration")
     if isinstance(duration, bool) or not isinstance(duration, int | float):
-        duration = input_schema(model_id)["properties"]["duration"].get("default", 5)
-    price = op.price_audio if body.get("sound") is True else op.price_no_audio
+        duration = props["duration"].get("default", 5)
+    audio = body.get(op.audio_input)
+    if not isinstance(audio, bool):
+        audio = bool(props.get(op.audio_input, {}).get("default", False))
+    price = op.price_audio if audio else op.price_no_audio
     return round(float(price) * float(duration), 6)
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from contracts.checks import assert_conforms
 from contracts.suite.target import NO_TOKEN, Exchange, Target, model_path
-from mock_server.spec import submit_operations
+from mock_server.spec import input_schema, submit_operations
 
 NEVER_ISSUED = "00000000-0000-4000-8000-000000000000"
 UNKNOWN_MODEL = "kling/kling-9.9/pro/text-to-video"
@@ -22,6 +22,8 @@ AUTH_ERRORS = {(401, 401001), (400, 400004)}
 A_VALID_BODY = {"prompt": "A red fox trotting through fresh snow at dawn", "duration": 3}
 OPS = submit_operations()
 T2V = next(m for m, op in OPS.items() if op.mode == "text-to-video")
+#: The real catalog holds hundreds of models; this narrows a page to the contract's family.
+FAMILY_SEARCH = {"search": "kling-3.0", "limit": "500"}
 
 
 def _error(ex: Exchange) -> tuple[int, object]:
@@ -87,7 +89,7 @@ def test_the_catalog_entry_of_an_unknown_model_answers_400001(target: Target) ->
 
 
 def test_the_catalog_lists_every_model_of_the_contract_at_its_price(target: Target) -> None:
-    ex = target.call("GET", "/models", params={"limit": "100"})
+    ex = target.call("GET", "/models", params=FAMILY_SEARCH)
     assert ex.status_code == 200, ex.describe()
     assert_conforms(ex.body, 200, "listModels")
     listed = {m["model_id"]: m for m in ex.body["models"]}
@@ -102,6 +104,26 @@ def test_the_catalog_lists_every_model_of_the_contract_at_its_price(target: Targ
             assert prices["audio"] == pytest.approx(op.price_audio), f"{model_id}: {prices}"
         assert set(op.categories) <= set(entry["categories"]), f"{model_id}: {entry['categories']}"
     assert ex.body["total"] >= len(ex.body["models"])
+
+
+def test_catalog_entries_read_as_runcomfys_clients_read_them(target: Target) -> None:
+    """`kind: model`, `price_unit: second` (the partner nodes refuse any other unit before a video submit),
+    the inputs and the required ones named, and `input_schema` only when asked for."""
+    plain = target.call("GET", "/models", params=FAMILY_SEARCH)
+    full = target.call("GET", "/models", params={**FAMILY_SEARCH, "include_schema": "true"})
+    for ex in (plain, full):
+        assert ex.status_code == 200, ex.describe()
+        assert_conforms(ex.body, 200, "listModels")
+    listed = {m["model_id"]: m for m in plain.body["models"]}
+    with_schema = {m["model_id"]: m for m in full.body["models"]}
+    for model_id in OPS:
+        entry = listed[model_id]
+        assert (entry["kind"], entry["price_unit"]) == ("model", "second"), f"{model_id}: {entry}"
+        assert "input_schema" not in entry, f"{model_id}: the list carries input_schema without include_schema"
+        schema = input_schema(model_id)
+        assert set(entry["required_inputs"]) == set(schema["required"]), f"{model_id}: {entry['required_inputs']}"
+        assert set(entry["required_inputs"]) <= set(entry["inputs"]), f"{model_id}: {entry['inputs']}"
+        assert with_schema[model_id]["input_schema"].get("type") == "object", f"{model_id}: no input_schema"
 
 
 @pytest.mark.parametrize("model_id", list(OPS))

@@ -3,7 +3,8 @@
 After every step the machine reads the status of every job it has submitted, and every answer is held to
 its schema in `openapi.yaml` and to the rules of `contracts.checks`:
 
-- statuses come only from the contract, and never move backwards;
+- statuses come only from the contract and from the closed sets of words RunComfy's clients know (checked
+  before the schema, so the report names the word), and never move backwards;
 - `queue_position` is there exactly while `in_queue`, and never grows;
 - cancel succeeds only while queued (and a queued job can be cancelled); a cancelled job stays cancelled;
 - a terminal state never changes, on `/status` or on `/result` (whose body then stays the same);
@@ -39,6 +40,7 @@ from hypothesis.stateful import (
 )
 
 from contracts.checks import (
+    STATUS_WORD_SETS,
     STATUSES,
     TERMINAL,
     ContractViolation,
@@ -47,6 +49,7 @@ from contracts.checks import (
     assert_queue_position_never_grows,
     assert_result_agrees,
     assert_result_consistent,
+    assert_status_word,
     assert_terminal_stays,
 )
 from contracts.suite.target import Exchange, Target, estimate_cost, model_path
@@ -58,10 +61,11 @@ _STILL = "https://example.com/images/still.png"
 
 #: Cheap bodies (short clips) for every tier and mode; the real API only gets the first (the cheapest).
 SUBMITS: tuple[tuple[str, dict[str, Any]], ...] = (
-    (_BY_MODE[("standard", "text-to-video")], {"prompt": "A paper boat on a puddle", "duration": 3}),
+    (_BY_MODE[("standard", "text-to-video")], {"prompt": "A paper boat on a puddle", "duration": 3, "sound": False}),
     (_BY_MODE[("pro", "text-to-video")], {"prompt": "A kite over a beach", "duration": 3, "aspect_ratio": "9:16"}),
     (_BY_MODE[("4k", "text-to-video")], {"prompt": "Fog over a lake", "duration": 3, "sound": True}),
-    (_BY_MODE[("standard", "image-to-video")], {"start_image_url": _STILL, "duration": 3}),
+    (_BY_MODE[("standard", "image-to-video")],
+     {"prompt": "The boat drifts", "start_image_url": _STILL, "duration": 3, "generate_audio": False}),
     (
         _BY_MODE[("pro", "text-to-video")],
         {
@@ -90,9 +94,12 @@ class Seen:
 
 
 def _ok(ex: Exchange, operation_id: str) -> dict[str, Any]:
-    """A 200 that fits its schema, or a failure that says what came back."""
+    """A 200 whose status word is one clients know and whose body fits its schema, or a failure that says
+    what came back."""
     if ex.status_code != 200:
         raise ContractViolation(f"{operation_id} of a job this account submitted failed: {ex.describe()}")
+    if operation_id in STATUS_WORD_SETS:
+        assert_status_word(ex.body, operation_id)
     assert_conforms(ex.body, 200, operation_id)
     body: dict[str, Any] = ex.body
     return body

@@ -6,35 +6,43 @@ which request produced a file. Domain code only: no web framework imports, no wa
 
 Modules, one job each: `sizes` (frame sizes), `spec` (what a clip is), `fingerprint` (the grid in every
 frame), `color`, `frames` and `audio` (pictures and sound), `encode` (one GOP), `render` (the MP4),
-`memo` (encoded GOPs in memory), `cache` (files on disk), `inspect` (reading an MP4 back), `fetch` (start
-images).
+`memo` (encoded GOPs in memory), `cache` (files on disk), `inspect` (reading an MP4 back), `images` (data
+URIs and image checks), `fetch` (start images by URL).
 """
 
 from __future__ import annotations
 
-from .cache import MediaCache
+from .cache import CacheUnavailable, MediaCache
 from .fetch import FetchPolicy, ImageFetchError, fetch_image
 from .fingerprint import Fingerprint, decode_fingerprint, fingerprint_hash
+from .images import ImageDataError, decode_data_uri, image_info, nearest_ratio, upright_size
 from .inspect import inspect_mp4
 from .render import render_mp4, render_to_file
 from .sizes import ASPECT_RATIOS, TIERS, frame_size
-from .spec import ENGINE_VERSION, RenderSpec, Shot
+from .spec import ENGINE_VERSION, Inset, RenderSpec, Shot
 
 __all__ = [
     "ASPECT_RATIOS",
     "ENGINE_VERSION",
     "TIERS",
+    "CacheUnavailable",
     "FetchPolicy",
     "Fingerprint",
+    "ImageDataError",
     "ImageFetchError",
+    "Inset",
     "MediaCache",
     "RenderSpec",
     "Shot",
+    "decode_data_uri",
     "decode_fingerprint",
     "fetch_image",
     "fingerprint_hash",
     "frame_size",
+    "image_info",
     "inspect_mp4",
+    "nearest_ratio",
     "render_mp4",
     "render_to_file",
+    "upright_size",
 ]

@@ -23,7 +23,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from .color import image_to_yuv420, palette_to_yuv
 from .fingerprint import WHITE, Fingerprint, GridLayout, fingerprint_hash, grid_layout, grid_luma
-from .spec import ENGINE_VERSION, RenderSpec
+from .spec import ENGINE_VERSION, Inset, RenderSpec
 
 U8 = npt.NDArray[np.uint8]
 Planes = tuple[U8, U8, U8]
@@ -32,6 +32,8 @@ Box = tuple[int, int, int, int]
 _PROMPT_LINES = 3
 _TRACK_LUMA = 40  # the progress bar's empty part
 _PATTERN_SCALE = 4  # patterns are computed at a quarter of the size and scaled up (smooth edges, fast)
+_INSET_FRACTION = 5  # an inset's side is a fifth of the frame's short side
+_MIN_INSET = 24  # below this an inset would be unreadable: frames that small show none
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class ShotLook:
     end_s: int
     prompt: str
     backdrop: bytes | None
+    insets: tuple[Inset, ...] = ()
 
     def key(self) -> str:
         """Digest of all fields and the engine version."""
@@ -65,11 +68,15 @@ class ShotLook:
         ):
             digest.update(repr(part).encode("utf-8") + b"\x00")
         digest.update(hashlib.sha256(self.backdrop).digest() if self.backdrop is not None else b"-")
+        for inset in self.insets:  # nothing for clips without insets, so their keys stay as they were
+            digest.update(b"\x00inset" + repr(inset.label).encode("utf-8"))
+            digest.update(hashlib.sha256(inset.image).digest() if inset.image is not None else b"-")
         return digest.hexdigest()
 
 
 def shot_looks(spec: RenderSpec) -> tuple[ShotLook, ...]:
-    """Split a spec into its shots' looks; the backdrop belongs to the first shot only (image-to-video)."""
+    """Split a spec into its shots' looks; the backdrop belongs to the first shot only (image-to-video), the
+    insets (reference elements) to every shot, as the elements stay in the whole clip."""
     looks: list[ShotLook] = []
     start = 0
     fingerprint = fingerprint_hash(spec.request_id, spec.seed)
@@ -80,6 +87,7 @@ def shot_looks(spec: RenderSpec) -> tuple[ShotLook, ...]:
                 request_id=spec.request_id, seed=spec.seed, fingerprint=fingerprint, index=index,
                 count=len(spec.shots), start_s=start, end_s=start + shot.duration_s, prompt=shot.prompt,
                 backdrop=spec.backdrop if index == 0 else None,
+                insets=spec.insets,
             )
         )
         start += shot.duration_s
@@ -225,6 +233,60 @@ def _draw_panel(planes: Planes, look: ShotLook, grid: GridLayout, bottom: int) -
         chroma[y0 // 2 : y1 // 2, x0 // 2 : x1 // 2] = region + ((128 - region) * alpha_half + 127) // 255
 
 
+# --- insets --------------------------------------------------------------------------------------------
+
+
+def _inset_tile(inset: Inset, side: int, index: int) -> Image.Image:
+    """An RGB tile: the element's picture (cropped to cover) above a strip with its label, in a white
+    frame. Without a picture the tile is a plain colour from the label, so it still shows."""
+    strip = max(8, side // 5) // 2 * 2
+    font = _font(max(6, strip * 2 // 3))
+    tile = Image.new("RGB", (side, side), (255, 255, 255))
+    border = max(2, side // 48) // 2 * 2
+    inner = (side - 2 * border, side - 2 * border - strip)
+    picture: Image.Image | None = None
+    if inset.image is not None:
+        try:
+            with Image.open(io.BytesIO(inset.image)) as opened:
+                opened.draft("RGB", inner)
+                picture = ImageOps.fit(ImageOps.exif_transpose(opened).convert("RGB"), inner,
+                                       method=Image.Resampling.BILINEAR)
+        except (OSError, ValueError, Image.DecompressionBombError):
+            picture = None  # an element that cannot be drawn still gets its labelled tile
+    if picture is None:
+        shade = hashlib.blake2b(f"{inset.label}\x00{index}".encode(), digest_size=3).digest()
+        picture = Image.new("RGB", inner, tuple(64 + b // 2 for b in shade))
+    tile.paste(picture, (border, border))
+    draw = ImageDraw.Draw(tile)
+    top = side - border - strip
+    draw.rectangle((border, top, side - border - 1, side - border - 1), fill=(16, 16, 16))
+    label = _fit_text(draw, inset.label, font, side - 2 * border - 4)
+    draw.text((border + 2, top + (strip - font.size) // 2), label, font=font, fill=(255, 255, 255))
+    return tile
+
+
+def _draw_insets(planes: Planes, look: ShotLook, bottom: int, cell: int) -> None:
+    """The reference elements as labelled tiles along the bottom right, above the progress bar, right to
+    left in element order; as many as fit beside the fingerprint grid's column."""
+    if not look.insets:
+        return
+    side = _even(min(look.width, look.height) // _INSET_FRACTION)
+    if side < _MIN_INSET:
+        return
+    y0 = _even(bottom - cell - side)
+    if y0 < cell:
+        return
+    y_plane, u_plane, v_plane = planes
+    for index, inset in enumerate(look.insets):
+        x0 = _even(look.width - cell - (index + 1) * (side + cell))
+        if x0 < 2 * cell:
+            break
+        y, u, v = image_to_yuv420(_inset_tile(inset, side, index))
+        y_plane[y0 : y0 + side, x0 : x0 + side] = y
+        u_plane[y0 // 2 : (y0 + side) // 2, x0 // 2 : (x0 + side) // 2] = u
+        v_plane[y0 // 2 : (y0 + side) // 2, x0 // 2 : (x0 + side) // 2] = v
+
+
 # --- frames --------------------------------------------------------------------------------------------
 
 
@@ -247,6 +309,7 @@ class ShotFrames:
         else:
             planes = _pattern_planes(look)
         _draw_panel(planes, look, self.grid, self.bar[1])
+        _draw_insets(planes, look, self.bar[1], self.grid.cell)
         y_plane, u_plane, v_plane = planes
         for (x0, y0, x1, y1), luma in ((self.grid.border_box, WHITE), (self.bar, _TRACK_LUMA)):
             y_plane[y0:y1, x0:x1] = luma

@@ -23,6 +23,7 @@ MIN_WIDTH = 128
 MIN_HEIGHT = 72
 MAX_FPS = 120
 MAX_SHOTS = 255  # the fingerprint holds the shot index in one byte
+MAX_INSETS = 8
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,18 @@ class Shot:
     def __post_init__(self) -> None:
         if isinstance(self.duration_s, bool) or not isinstance(self.duration_s, int) or self.duration_s < 1:
             raise ValueError(f"shot duration must be a whole number of seconds >= 1, got {self.duration_s!r}")
+
+
+@dataclass(frozen=True)
+class Inset:
+    """A labelled picture drawn small in a corner of every frame: one reference element of a request.
+
+    `image` is None when the element's picture could not be had offline; the inset then shows its label
+    on a plain tile, so a viewer still sees that the element reached the clip.
+    """
+
+    label: str
+    image: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +64,7 @@ class RenderSpec:
     shots: tuple[Shot, ...]
     sound: bool
     backdrop: bytes | None = None
+    insets: tuple[Inset, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.request_id:
@@ -63,9 +77,11 @@ class RenderSpec:
             raise ValueError(f"fps must be within 1..{MAX_FPS}, got {self.fps}")
         if not 1 <= len(self.shots) <= MAX_SHOTS:
             raise ValueError(f"a clip needs 1..{MAX_SHOTS} shots, got {len(self.shots)}")
-        if not isinstance(self.shots, tuple):
+        if not isinstance(self.shots, tuple) or not isinstance(self.insets, tuple):
             # A list would make the frozen spec unhashable and its key order-unsafe to mutate.
-            raise TypeError("shots must be a tuple of Shot")
+            raise TypeError("shots and insets must be tuples")
+        if len(self.insets) > MAX_INSETS:
+            raise ValueError(f"at most {MAX_INSETS} insets, got {len(self.insets)}")
 
     @property
     def duration_s(self) -> int:
@@ -81,9 +97,13 @@ class RenderSpec:
 
     @cached_property
     def _key(self) -> str:
-        backdrop_digest = hashlib.sha256(self.backdrop).hexdigest() if self.backdrop is not None else None
+        backdrop_digest = _digest(self.backdrop)
+        fields: dict[str, object] = {}
+        if self.insets:  # only when present, so the keys (and cached files) of clips without insets stay
+            fields["insets"] = [[inset.label, _digest(inset.image)] for inset in self.insets]
         canonical = json.dumps(
             {
+                **fields,
                 "engine": ENGINE_VERSION,
                 "request_id": self.request_id,
                 "seed": self.seed,
@@ -100,3 +120,7 @@ class RenderSpec:
             separators=(",", ":"),
         )
         return hashlib.blake2b(canonical.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _digest(data: bytes | None) -> str | None:
+    return hashlib.sha256(data).hexdigest() if data is not None else None

@@ -2,7 +2,7 @@
 
 Joins the pure pieces (billing, ratelimit) to the job service and the clock, the way `jobs.JobService`
 joins the lifecycle to the store. Nothing here knows about HTTP; refusals are `errors.ApiError`s in the
-API's own format (400002 for money, 429 for limits).
+API's own format (400002 for money, with HTTP 402 by default; 429 for limits).
 
 `Accounts` is the job service's admission gate (`jobs.Admission`): asked before a job is stored, told when
 one is stored or cancelled. It keeps each account's money current as that happens (`billing.RunningBook`),
@@ -11,6 +11,7 @@ so a submit is checked in O(log n) rather than by replaying the account; the adm
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,10 +25,14 @@ from .billing import Balances, Charge, Pending, RunningBook, Statement, affordab
 from .clock import iso
 from .contract import ModelInfo
 from .jobs import JobService
-from .lifecycle import INF, Job, Phase
+from .lifecycle import INF, Job, Phase, View
 from .ratelimit import Limits, RateLimiter, retry_after_header
 
 STUCK_RETRY_AFTER_S = 60.0
+#: What the balance route shows for an account without a balance limit (the default): a figure no test
+#: will spend, since the real wallet always has a number and clients print it.
+UNLIMITED_BALANCE_USD = 1_000_000.0
+MICRODOLLARS_PER_USD = 1_000_000
 
 
 class AccountConfig(BaseModel):
@@ -76,7 +81,7 @@ class Accounts:
     def charges(self, account: str, now: float) -> tuple[list[Charge], float]:
         """A charge for every job that has succeeded by `now`, at its finish time (derived, not stored), and
         the price of the jobs still queued or running (held against the balance)."""
-        out: list[Charge] = []
+        out: list[Charge] = self.balances.settled(account)
         held = 0.0
         for job in self.jobs.store.jobs(account):
             v = self.jobs.view(job, now)
@@ -111,6 +116,14 @@ class Accounts:
         """(balance, spent, held) at `now` from the running book: what `statement` would replay, in O(log n)."""
         return self.book(account).figures(now)
 
+    def wallet(self, account: str) -> dict[str, Any]:
+        """The balance as RunComfy's balance route answers it [client]: what is left after the charges of
+        jobs that have succeeded, in USD and in whole microdollars; unlimited shows a large figure."""
+        balance = self.figures(account, self.jobs.clock.now())[0]
+        usd = UNLIMITED_BALANCE_USD if balance is None else max(balance, 0.0)
+        return {"balance_usd": round(usd, 6), "balance_microdollars": round(usd * MICRODOLLARS_PER_USD),
+                "currency": "USD"}
+
     # --- limits -------------------------------------------------------------------------------
 
     def set_limits(self, account: str, cfg: AccountConfig) -> Limits:
@@ -141,7 +154,7 @@ class Accounts:
     # --- the submit gate ----------------------------------------------------------------------
 
     def admit(self, account: str, model: ModelInfo, inputs: Mapping[str, Any]) -> None:
-        """Refuse a submit the account cannot pay for (400002) or has no room for (429)."""
+        """Refuse a submit the account cannot pay for (402/400002) or has no room for (429)."""
         now = self.jobs.clock.now()
         if self.balances.finite(account):
             cost = model.cost(inputs)
@@ -149,7 +162,7 @@ class Accounts:
             if available is not None and self.settings.balance_holds_pending:
                 available = round(available - held, 6)
             if not affordable(available, cost):
-                raise errors.insufficient_balance(cost, max(available or 0.0, 0.0))
+                raise errors.insufficient_balance(self.settings.balance_error_status, cost, max(available or 0.0, 0.0))
         wait = self.limiter.check_concurrency(
             account, now, lambda: [j.request_id for j in self.jobs.store.jobs(account)], self._end_of,
             STUCK_RETRY_AFTER_S,
@@ -172,6 +185,15 @@ class Accounts:
         """The job service cancelled a queued job: it leaves the book (the jobs behind it end earlier, which
         the book learns when they start). The limiter needs nothing: it drops finished jobs as it meets them."""
         self.book(job.account).cancel(job.seq)
+
+    def purged(self, job: Job, v: View) -> None:
+        """The job service is forgetting an ended job to bound storage: a succeeded one's charge stays on the
+        account's statement. The running book settles first, so it has read the job's start from the queue
+        before the queue lets the job go (it keeps its own copy of what the job costs)."""
+        self.book(job.account).settle(self.jobs.clock.now())
+        if v.phase is Phase.SUCCEEDED and v.finished_at is not None:
+            cost = self.jobs.model(job.model_id).cost(job.inputs)
+            self.balances.settle(job.account, Charge(v.finished_at, cost, job.request_id, job.model_id))
 
     # --- the admin view -----------------------------------------------------------------------
 
@@ -212,3 +234,10 @@ class Accounts:
         else:
             self._books.pop(account, None)
         self.limiter.reset(account, self._configured_limits())
+
+
+def identity(account: str) -> dict[str, Any]:
+    """Who a token is, as RunComfy's `/api/auth/me` answers it [client]: a stable id derived from the
+    token (never the token itself, which would then show in logs), a name, and the token's kind."""
+    digest = hashlib.sha256(account.encode("utf-8")).hexdigest()
+    return {"id": f"user_{digest[:24]}", "display_name": f"kling-mock account {digest[:8]}", "token_type": "api"}

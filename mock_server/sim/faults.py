@@ -42,6 +42,8 @@ NAME_RULE = (
     "(the name is sent in the X-Mock-Decision header)"
 )
 MAX_DELAY_S = 86_400.0
+#: The bytes every prompt token starts with: a raw body without them has no tokens and need not be parsed.
+PROMPT_TOKEN_MARKER = b"[[mock:"
 JOB_ERRORS: Mapping[str, str] = dict(FAILURE_REASONS)
 MAX_EPHEMERAL_COUNTERS = 10_000
 CDN_PAGE = (

@@ -11,6 +11,7 @@ can fail comes after it. An answer other than success therefore means that nothi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -19,8 +20,8 @@ from ..media import RenderSpec
 from ..settings import Settings
 from . import errors
 from .clock import Clock
-from .contract import Contract, ModelInfo
-from .job_media import image_key, render_spec, start_image
+from .contract import Contract, ImagePath, ModelInfo
+from .job_media import image_key, job_images, naming_stored_images, render_spec
 from .lifecycle import (
     INF,
     NO_FAULT,
@@ -35,6 +36,7 @@ from .lifecycle import (
     request_id_from,
     view,
 )
+from .retention import Retention
 from .rng import rng_for
 from .store import JobStore
 
@@ -56,6 +58,10 @@ class Admission(Protocol):
         """A queued job was cancelled; the account's later jobs may now start earlier."""
         ...
 
+    def purged(self, job: Job, v: View) -> None:
+        """A job that has ended (`v`) is being forgotten to bound storage (`retention`)."""
+        ...
+
 
 class OpenDoor:
     """Admits every job: the service without accounts (as its unit tests build it)."""
@@ -67,6 +73,9 @@ class OpenDoor:
         return None
 
     def cancelled(self, job: Job) -> None:
+        return None
+
+    def purged(self, job: Job, v: View) -> None:
         return None
 
 
@@ -96,6 +105,21 @@ class JobService:
     clock: Clock
     timing: Timing
     admission: Admission = field(default_factory=OpenDoor)
+    retention: Retention = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.retention = Retention(
+            self.store,
+            self.view,
+            self.end_of,
+            self.settings.result_ttl_s,
+            self.settings.max_jobs_per_account,
+            self.settings.max_jobs_total,
+            purged=self._purged,
+        )
+
+    def _purged(self, job: Job, v: View) -> None:
+        self.admission.purged(job, v)
 
     def model(self, model_id: str) -> ModelInfo:
         info = self.contract.model(model_id)
@@ -104,18 +128,29 @@ class JobService:
         return info
 
     async def submit(
-        self, account: str, model: ModelInfo, inputs: Mapping[str, Any], fault: JobFault | None = None
+        self,
+        account: str,
+        model: ModelInfo,
+        inputs: Mapping[str, Any],
+        fault: JobFault | None = None,
+        inline: Mapping[ImagePath, bytes] | None = None,
     ) -> Job:
         """Record a validated request with everything about its future decided now.
 
-        The start image is read first (the only wait); from then on nothing awaits, so the admission
+        `inline` holds the images the body gave as data URIs, already decoded (by `Contract.inline_images`).
+        The other images are read first (the only wait); from then on nothing awaits, so the admission
         check and the store write see the same state. A rule's fault wins over an unreadable image.
         """
-        image, image_fault = await start_image(inputs, self.settings)
-        key = None if image is None else image_key(image)
-        self.admission.admit(account, model, inputs)  # 400002 if it cannot pay, 429 if no room
-        fault = (fault or NO_FAULT).then(image_fault)
+        inline = inline or {}
+        images = await job_images(inputs, inline, self.settings)
+        start_key = None if images.start is None else image_key(images.start)
+        element_keys = tuple(None if p is None else image_key(p) for p in images.elements)
+        self.admission.admit(account, model, inputs)  # 402/400002 if it cannot pay, 429 if no room
+        fault = (fault or NO_FAULT).then(images.fault)
         now = self.clock.now()
+        wait = self.retention.make_room(account, now)
+        if wait is not None:
+            raise errors.too_many_requests(math.ceil(wait), self._full_message(account))
         seq = self.store.next_seq(account)
         rng = rng_for(self.settings.seed, account, seq)
         request_id = request_id_from(rng)
@@ -125,27 +160,49 @@ class JobService:
             now=now,
             prev_ready=self.store.last_ready(account),
             tier=model.tier,
-            duration_s=int(inputs.get("duration", 5)),
-            sound=bool(inputs.get("sound", False)),
+            duration_s=model.duration(inputs),
+            sound=model.sound(inputs),
             fault=fault,
         )
         job = Job(
             request_id=request_id,
             account=account,
             model_id=model.model_id,
-            inputs=model.known_inputs(inputs),
+            inputs=naming_stored_images(model.known_inputs(inputs), inline),
             seq=seq,
             seed=self.settings.seed,
             plan=plan,
             fault_rules=fault.rules,
             hidden_until=now + fault.not_found_for if fault.not_found_for > 0 else None,
-            image_key=key,
+            image_key=start_key,
+            element_keys=element_keys,
         )
-        if key is not None and image is not None:
-            self.store.put_image(key, image)
-        self.store.add(job)  # the commit
+        for key, data in ((start_key, images.start), *zip(element_keys, images.elements, strict=True)):
+            if key is not None and data is not None:
+                self.store.put_image(key, data)
+        start = self.store.add(job)  # the commit
         self.admission.admitted(job)
+        self.retention.added(job, start + plan.busy_s)
         return job
+
+    def _full_message(self, account: str) -> str:
+        cap = self.settings.max_jobs_per_account
+        if cap is not None and self.store.count(account) >= cap:
+            return f"Too many jobs kept: at most {cap} per account, and all of them are queued or running"
+        return f"Too many jobs kept: at most {self.settings.max_jobs_total} in all, and all are queued or running"
+
+    def end_of(self, job: Job) -> float:
+        """When a stored job ends at the latest (its cancel, or its start plus its run, as planned or as it
+        happened); infinity if stuck. A bound in O(1): later cancels only make ends earlier, and retention
+        keys its heaps by exactly such bounds."""
+        if job.cancelled_at is not None:
+            return job.cancelled_at
+        return self.store.latest_start(job) + job.plan.busy_s
+
+    def reset(self, account: str | None = None) -> None:
+        """Forget every job, or one account's."""
+        self.store.reset(account)
+        self.retention.reset(account)
 
     def view(self, job: Job, now: float | None = None) -> View:
         """The job at `now` (the clock's by default): O(log n), however long the account's queue."""
@@ -185,6 +242,8 @@ class JobService:
             return job, v, False
         job = self.store.cancel(job, self.clock.now())
         self.admission.cancelled(job)
+        assert job.cancelled_at is not None
+        self.retention.ended(job, job.cancelled_at)
         return job, self.view(job), True
 
     def finished_ok(self, request_id: str) -> Job | None:
@@ -204,4 +263,5 @@ class JobService:
         if job is None:
             return None
         image = None if job.image_key is None else self.store.image(job.image_key)
-        return render_spec(job, self.model(job.model_id), self.settings, image)
+        elements = tuple(None if key is None else self.store.image(key) for key in job.element_keys)
+        return render_spec(job, self.model(job.model_id), self.settings, image, elements)

@@ -121,7 +121,7 @@ class Job:
     Plain data a store can keep anywhere: primitives, the JSON inputs and two frozen records (`Plan`,
     `Outcome`); `to_record` and `from_record` convert it to and from a JSON-ready dict. The start image is
     not copied into the job: `image_key` names it in the store (by content hash), so a job never serves
-    another job's image.
+    another job's image; so do `element_keys` for the reference elements' pictures.
     """
 
     request_id: str
@@ -135,9 +135,15 @@ class Job:
     fault_rules: str | None = None  # the rules that shaped it (X-Mock-Decision on its status and result)
     hidden_until: float | None = None  # until then its status and result answer 404001 (a fault)
     image_key: str | None = None  # the start image in the store, by content hash
+    element_keys: tuple[str | None, ...] = ()  # each reference element's picture in the store, if it had one
 
     def cancelled(self, at: float) -> Job:
         return replace(self, cancelled_at=at)
+
+    def image_keys(self) -> list[str]:
+        """Every image of the store this job names (its start image and its elements' pictures)."""
+        keys = [self.image_key, *self.element_keys]
+        return [k for k in keys if k is not None]
 
     def hidden_at(self, now: float) -> bool:
         """The quirk of a fresh request that answers 404 for a moment right after its submit."""
@@ -152,7 +158,8 @@ class Job:
         """The job `to_record` wrote."""
         plan = dict(record["plan"])
         plan["outcome"] = Outcome(**plan["outcome"])
-        return cls(**{**record, "inputs": dict(record["inputs"]), "plan": Plan(**plan)})
+        return cls(**{**record, "inputs": dict(record["inputs"]), "plan": Plan(**plan),
+                      "element_keys": tuple(record.get("element_keys", ()))})
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,12 @@ from ..sim.lifecycle import Job, Phase, View
 
 @dataclass(frozen=True)
 class Urls:
-    """Absolute URLs of one request, under the public base of this server."""
+    """Absolute URLs of one request: the API's under the public base of this server, the file's under
+    `files_base` (the real files live on another host than the API [client]); the same base by default."""
 
     base: str
     request_id: str
+    files_base: str | None = None
 
     @property
     def status(self) -> str:
@@ -36,7 +38,7 @@ class Urls:
 
     @property
     def video(self) -> str:
-        return f"{self.base}/files/{self.request_id}.mp4"
+        return f"{self.files_base or self.base}/files/{self.request_id}.mp4"
 
 
 def status_word(phase: Phase, settings: Settings) -> str:
@@ -78,9 +80,11 @@ def status_body(v: View, urls: Urls, settings: Settings) -> dict[str, Any]:
 def result_body(
     job: Job, v: View, urls: Urls, settings: Settings, model: ModelInfo, include_cost: bool = False
 ) -> dict[str, Any]:
-    """On an unfinished job the result route answers the current state [doc], with no output yet."""
+    """On an unfinished job the result route answers the current state [doc], with no output yet. The
+    model id is there because RunComfy's clients check it against the model they submitted to [client]."""
     body: dict[str, Any] = {
         "request_id": job.request_id,
+        "model_id": job.model_id,
         "status": result_word(v.phase, settings),
         "output": {"video": urls.video} if v.phase is Phase.SUCCEEDED else None,
         "created_at": iso(job.plan.submitted_at),

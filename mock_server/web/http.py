@@ -16,14 +16,17 @@ from starlette.responses import Response
 
 from ..settings import Settings
 from ..sim import errors
-from ..sim.contract import shape_problems, too_many_items
+from ..sim.contract import DEFAULT_MAX_DEPTH, DEFAULT_MAX_ITEMS, shape_problems, too_many_items
 from ..sim.world import Runtime
 
 T = TypeVar("T")
-# Bodies larger than this are parsed and validated in a worker thread: the validator is pure Python, so the
-# thread shares the GIL, but the interpreter switches every few milliseconds and other clients' polls go on.
-OFF_LOOP_BYTES = 64 * 1024
-PARSED_BODY_KEY = "kling_mock.parsed_body"
+#: Bodies larger than this are parsed, validated and their images decoded on a worker thread, so a photo
+#: sent inline (megabytes of base64) or a hostile body never holds up the requests other clients are waiting
+#: on. The validator is pure Python and shares the GIL, but the interpreter switches every few milliseconds.
+OFF_LOOP_BYTES = 256 * 1024
+#: ... and so are bodies with more structure than this (commas and brackets): a 90 KB body of 3,300 broken
+#: shots took the validator 100-250 ms, on the loop, while polls waited. A real submit has a few dozen.
+OFF_LOOP_STRUCTURE = 200
 
 
 class JSONBytes(Response):
@@ -60,9 +63,26 @@ def base_url(request: Request, settings: Settings) -> str:
     return str(request.base_url).rstrip("/")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw JSON body, with the content type checked and a size cap enforced while reading, so a huge body
-    costs nothing."""
+def files_base_url(request: Request, settings: Settings) -> str:
+    """Where clients download files: `files_base_url` if given (a storage-host alias, say), else the API's."""
+    if settings.files_base_url:
+        return settings.files_base_url.rstrip("/")
+    return base_url(request, settings)
+
+
+#: Where the controls middleware leaves a request body it has already read (a `bytearray`), so the route
+#: takes it from there instead of reading, and holding, a second copy; or `TOO_LARGE` when the body passed
+#: the cap while it was read (the rest is left unread).
+BODY_KEY = "kling_mock.body"
+TOO_LARGE = "too large"
+
+
+async def read_body(request: Request, limit: int) -> bytes | bytearray:
+    """The JSON body's bytes, with the size cap enforced while reading (a huge body costs nothing).
+
+    The body is read in the server's chunks into one buffer, never joined or copied; if the controls
+    middleware has already read it (to match fault rules), that one buffer is used.
+    """
     ctype = request.headers.get("content-type", "")
     mime = ctype.split(";", 1)[0].strip().lower()
     if mime != "application/json" and not mime.endswith("+json"):
@@ -70,33 +90,36 @@ async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise errors.body_too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
+    kept: bytes | bytearray | str | None = request.scope.pop(BODY_KEY, None)
+    if kept is TOO_LARGE or (kept is not None and len(kept) > limit):
+        raise errors.body_too_large(limit)
+    if isinstance(kept, bytes | bytearray):
+        return kept
+    buffer = bytearray()
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
+        if len(buffer) + len(chunk) > limit:
             raise errors.body_too_large(limit)
-        chunks.append(chunk)
-    return b"".join(chunks)
+        buffer += chunk
+    return buffer
 
 
-def structure_count(raw: bytes, stop_above: int) -> int:
-    """Commas and opening brackets outside JSON strings, counted at C speed (`bytes.count` between strings),
+def structure_count(raw: bytes | bytearray, stop_above: int) -> int:
+    """Commas and opening brackets outside JSON strings, counted at C speed (`count` between strings),
     stopping at the first string after the count passes `stop_above`.
 
     A JSON text with n array items and object members has at most 2n + 1 of them, so a count above
     2 * max_items + 1 proves the body too large without parsing it: parsing 32 million small numbers takes
-    the parser seconds, holding the interpreter the whole time. Strings are skipped with `bytes.find`, so a
+    the parser seconds, holding the interpreter the whole time. Strings are skipped with `find`, so a
     64 MiB data URI costs a few scans, and the loop runs once per string, which commas bound.
     """
     count, i, end = 0, 0, len(raw)
     while i < end:
-        quote = raw.find(b'"', i)
-        stop = end if quote < 0 else quote
+        quote_at = raw.find(b'"', i)
+        stop = end if quote_at < 0 else quote_at
         count += raw.count(b",", i, stop) + raw.count(b"[", i, stop) + raw.count(b"{", i, stop)
-        if count > stop_above or quote < 0:
+        if count > stop_above or quote_at < 0:
             return count
-        j = quote + 1
+        j = quote_at + 1
         while True:  # the closing quote: one not escaped by an odd number of backslashes
             j = raw.find(b'"', j)
             if j < 0:
@@ -111,11 +134,11 @@ def structure_count(raw: bytes, stop_above: int) -> int:
     return count
 
 
-def parse_json(raw: bytes, settings: Settings) -> Any:
-    """The parsed body, or 422001: malformed JSON, far more items than `max_json_items` (refused unparsed),
-    or a value outside `max_json_depth` / `max_json_items` (see `contract.shape_problems`), so nothing that
-    handles a body afterwards (the validator, an encoder, the journal) meets one it cannot walk."""
-    max_items = settings.max_json_items
+def parse_json(raw: bytes | bytearray, max_items: int = DEFAULT_MAX_ITEMS, max_depth: int = DEFAULT_MAX_DEPTH) -> Any:
+    """Parse a JSON body; 422001 on `["body"]` for malformed JSON, as any other invalid input, and for a body
+    past the bounds (`max_json_items`, `max_json_depth`: see `contract.shape_problems`), so nothing that
+    handles a body afterwards (the validator, an encoder, the journal) meets one it cannot walk. A body with
+    far more items than the bound is refused unparsed (`structure_count`)."""
     if structure_count(raw, 2 * max_items + 1) > 2 * max_items + 1:
         raise errors.validation_error([errors.detail_item(["body"], too_many_items(max_items), "too_many_items")])
     try:
@@ -124,42 +147,31 @@ def parse_json(raw: bytes, settings: Settings) -> Any:
         raise errors.validation_error(
             [errors.detail_item(["body"], f"Invalid JSON: {exc.msg} at position {exc.pos}", "json_invalid")]
         ) from None
-    problems = shape_problems(value, settings.max_json_depth, max_items)
+    problems = shape_problems(value, max_depth, max_items)
     if problems:
         raise errors.validation_error(problems)
     return value
 
 
-async def off_loop(size: int, work: Callable[[], T]) -> T:
-    """Run `work` (parsing or validating a body of `size` bytes) in a worker thread when the body is large,
-    inline when it is small (a thread hop costs more than a small body's validation)."""
-    if size > OFF_LOOP_BYTES:
+def heavy(raw: bytes | bytearray) -> bool:
+    """Whether parsing and validating `raw` may take long enough to hold up other clients: a large body, or
+    one with many items (counted at C speed, stopping early)."""
+    return len(raw) > OFF_LOOP_BYTES or structure_count(raw, OFF_LOOP_STRUCTURE) > OFF_LOOP_STRUCTURE
+
+
+async def off_loop(raw: bytes | bytearray, work: Callable[[], T]) -> T:
+    """Run `work` (parsing or validating `raw`) on a worker thread when the body is `heavy`, inline when it is
+    not (a thread hop costs more than a small body's validation)."""
+    if heavy(raw):
         return await asyncio.to_thread(work)
     return work()
 
 
-def parsed_body(request: Request, raw: bytes, settings: Settings) -> Any:
-    """`parse_json(raw)`, or the value the controls middleware already parsed from the same bytes."""
-    found = request.scope.get(PARSED_BODY_KEY)
-    if found is not None and found[0] == raw:
-        return found[1]
-    return parse_json(raw, settings)
-
-
-async def submit_inputs(request: Request, rt: Runtime, model_id: str) -> dict[str, Any]:
-    """A submit body read, parsed and validated against the model's schema (422001 naming what is wrong);
-    a large body is parsed and validated in a worker thread, in one hop."""
-    raw = await read_body(request, rt.settings.max_body_bytes)
-    return await off_loop(
-        len(raw), lambda: rt.contract.validate(model_id, parsed_body(request, raw, rt.settings))
-    )
-
-
 async def json_body(request: Request, settings: Settings) -> Any:
-    """Read and parse a JSON body within the settings' limits (see `read_body`, `parse_json`); large ones are
+    """Read and parse a JSON body within the settings' limits (see `read_body`, `parse_json`); a large one is
     parsed off the event loop."""
     raw = await read_body(request, settings.max_body_bytes)
-    return await off_loop(len(raw), lambda: parse_json(raw, settings))
+    return await off_loop(raw, lambda: parse_json(raw, settings.max_json_items, settings.max_json_depth))
 
 
 def runtime(request: Request) -> Runtime:

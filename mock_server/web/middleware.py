@@ -29,6 +29,7 @@ import math
 import socket
 import struct
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -39,7 +40,8 @@ from ..sim.journal import decode_body
 from ..sim.lifecycle import JobFault
 from ..sim.world import Runtime
 from .auth import parse_bearer
-from .http import PARSED_BODY_KEY, header_value, off_loop, parse_json
+from .guards import Passthrough
+from .http import BODY_KEY, TOO_LARGE, header_value, off_loop, parse_json
 from .paths import target_of
 
 Scope = MutableMapping[str, Any]
@@ -56,7 +58,7 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 MAX_DRIBBLE_PIECES = 10_000
 
 
-class ConnectionDropped(Exception):
+class ConnectionDropped(Passthrough):
     """A fault dropped the connection where the server's socket could not be reached."""
 
 
@@ -86,30 +88,57 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-async def buffer_body(receive: Receive, cap: int) -> tuple[bytes | None, Receive]:
-    """Read the request body up to `cap` bytes, and a `receive` that replays it to the app.
+@dataclass
+class ReadBody:
+    """What `buffer_body` read: the whole body if it fit, whether it passed the cap, and whether the
+    marker was seen in it."""
 
-    Past the cap the body is not kept (None) and the rest streams through untouched, so the route's own
-    413 still applies and a huge body costs this middleware nothing.
+    data: bytearray | None = None
+    too_large: bool = False
+    marked: bool = False
+
+
+async def buffer_body(receive: Receive, cap: int, declared: int | None, marker: bytes = b"") -> tuple[ReadBody, Receive]:
+    """Read the request body into one buffer, if it fits in `cap` bytes, and the `receive` the app gets.
+
+    A body that fits is handed to the route through the scope (`BODY_KEY`) and the app's `receive` says
+    "empty": the bytes are held once, never copied or joined (a submit with an inline photo is tens of
+    megabytes). A body found larger than the cap is dropped as soon as it passes it (the route answers 413
+    without reading on). A body declared larger is not read here at all, nor one whose client went away
+    (the disconnect is replayed to the app). `marker` is looked for in each chunk as it arrives, so
+    knowing whether a large body holds it costs no second pass over it.
     """
-    messages: list[Message] = []
-    size, more = 0, True
-    while more and size <= cap:
+    if declared is not None and declared > cap:
+        return ReadBody(), receive
+    buffer = bytearray()
+    marked = not marker
+    while True:
         message = await receive()
-        messages.append(message)
         if message["type"] != "http.request":
-            break
-        size += len(message.get("body", b""))
-        more = bool(message.get("more_body", False))
-    whole = not more and size <= cap
-    data = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request") if whole else None
+            return ReadBody(), _first_then(message, receive)
+        start = max(0, len(buffer) - len(marker) + 1)
+        buffer += message.get("body", b"")
+        if len(buffer) > cap:
+            return ReadBody(too_large=True), _empty_then(receive)
+        if not marked:
+            marked = buffer.find(marker, start) >= 0
+        if not message.get("more_body", False):
+            return ReadBody(buffer, marked=marked and bool(marker)), _empty_then(receive)
+
+
+def _first_then(first: Message, receive: Receive) -> Receive:
+    """A `receive` that answers `first`, then hands over to the real channel."""
+    pending = [first]
 
     async def replay() -> Message:
-        if messages:
-            return messages.pop(0)
-        return await receive()
+        return pending.pop() if pending else await receive()
 
-    return data, replay
+    return replay
+
+
+def _empty_then(receive: Receive) -> Receive:
+    """A `receive` whose body was already read: one empty chunk, then the real channel (disconnects)."""
+    return _first_then({"type": "http.request", "body": b"", "more_body": False}, receive)
 
 
 # --- cutting the connection -----------------------------------------------------------------------
@@ -190,10 +219,25 @@ class Exchange:
         rt = self.rt
         try:
             receive = self.receive
+            prompts: list[str] = []
             if self.method in BODY_METHODS:
-                self.request_body, receive = await buffer_body(self.receive, rt.settings.max_body_bytes)
+                declared = header(self.scope, b"content-length")
+                size = int(declared) if declared is not None and declared.isdigit() else None
+                marker = faults.PROMPT_TOKEN_MARKER if self.endpoint == "submit" else b""
+                try:
+                    read, receive = await buffer_body(self.receive, rt.settings.max_body_bytes, size, marker)
+                except errors.ApiError as exc:  # the body did not arrive in time
+                    await self.answer_error(exc)
+                    return
+                if read.too_large:
+                    self.scope[BODY_KEY] = TOO_LARGE
+                elif read.data is not None:
+                    self.scope[BODY_KEY] = read.data
+                    prompts = await self._prompts(read.data) if read.marked else []
+                    if len(read.data) <= rt.settings.journal_body_max_bytes:
+                        self.request_body = bytes(read.data)
             try:
-                extra = faults.request_rules(header(self.scope, FAULT_HEADER), await self._prompts(), self.now)
+                extra = faults.request_rules(header(self.scope, FAULT_HEADER), prompts, self.now)
             except faults.FaultRuleError as exc:
                 await self.answer_error(errors.validation_error(exc.detail))
                 return
@@ -225,19 +269,17 @@ class Exchange:
         finally:
             self.record()
 
-    async def _prompts(self) -> list[str]:
-        """The `[[mock:...]]` tokens of a submit's prompts. The body is parsed here once (off the event loop
-        when large) and handed to the route through the scope, which then need not parse it again."""
-        raw = self.request_body
-        if self.endpoint != "submit" or raw is None:
-            return []
+    async def _prompts(self, body: bytearray) -> list[str]:
+        """The fault tokens in a submit's prompts. Only a body that holds the token's marker gets here, so a
+        submit with megabytes of inline image is not parsed twice; a large one is parsed off the loop, within
+        the body bounds (a body past them has no tokens: the route refuses it with the same error)."""
         settings = self.rt.settings
         try:
-            body = await off_loop(len(raw), lambda: parse_json(raw, settings))
+            parsed = await off_loop(body, lambda: parse_json(body, settings.max_json_items,
+                                                                  settings.max_json_depth))
         except errors.ApiError:
-            return []  # the route refuses the body with the same error
-        self.scope[PARSED_BODY_KEY] = (raw, body)
-        return faults.prompt_tokens(body)
+            return []
+        return faults.prompt_tokens(parsed)
 
     async def apply_latency(self, decision: faults.Decision) -> None:
         await self.pause(decision.latency_s)
@@ -398,7 +440,7 @@ class Exchange:
             submitted = decode_body(response)
             if isinstance(submitted, dict) and isinstance(submitted.get("request_id"), str):
                 request_id = submitted["request_id"]
-        body = self.request_body if self.request_body is not None and len(self.request_body) <= limit else None
+        body = self.request_body
         # Bodies are kept as bytes and decoded when the journal is read: recording stays cheap on hot routes.
         self.rt.journal.record({
             "time": self.now,

@@ -205,3 +205,12 @@ def test_serve_config_sets_the_settings_and_hands_the_file_to_the_app(tmp_path: 
     assert (settings.seed, settings.clock, settings.config_file) == (9, "manual", cfg)
     assert serve(args) == 2  # max_concurrent_jobs must be >= 1: refused before the server starts
     assert "accounts.alice.max_concurrent_jobs" in capsys.readouterr().err
+
+
+def test_the_admin_token_is_read_by_the_same_parser_as_the_apis_tokens(make: Any) -> None:
+    api = make(admin_token="s3cret")
+    for value in ("bearer s3cret", "Bearer  s3cret "):
+        assert api.get("/__mock/faults", headers={"Authorization": value}).status_code == 200, value
+    for value in ("Bearer s3cre", "Basic s3cret", "Bearer s3cret x", "s3cret", ""):
+        r = api.get("/__mock/faults", headers={"Authorization": value})
+        assert (r.status_code, r.json()["error_code"]) == (401, 401001), value

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-PRICE_STANDARD_5S = 0.42  # 0.084 $/s x 5 s
+PRICE_STANDARD_5S = 0.63  # 0.126 $/s (with sound, text-to-video's default) x 5 s
 
 
 def account(api: Any, token: str = "alice") -> dict[str, Any]:
@@ -19,24 +19,44 @@ def account(api: Any, token: str = "alice") -> dict[str, Any]:
 # --- billing ------------------------------------------------------------------------------------------------
 
 
-def test_an_exhausted_balance_refuses_the_submit_with_400002(api: Any) -> None:
+def test_an_exhausted_balance_refuses_the_submit_with_402_and_400002(api: Any) -> None:
     r = api.put("/__mock/accounts/alice/balance", json={"usd": 0.1})
     assert r.status_code == 200
     view = r.json()
     assert (view["balance_usd"], view["spent_usd"]) == (0.1, 0.0)
     assert view["ledger"][0]["kind"] == "balance_set"
     r = api.submit()
-    assert (r.status_code, r.json()["error_code"]) == (400, 400002)
-    assert "0.420" in r.json()["error_message"]
+    assert (r.status_code, r.json()["error_code"]) == (402, 400002)
+    assert "0.630" in r.json()["error_message"]
     assert account(api)["jobs"] == []
 
 
+def test_insufficient_balance_answers_400_under_the_setting(make: Any) -> None:
+    api = make(balance_error_status=400)
+    api.put("/__mock/accounts/alice/balance", json={"usd": 0.1})
+    r = api.submit()
+    assert (r.status_code, r.json()["error_code"]) == (400, 400002)
+    assert account(api)["jobs"] == []
+
+
+STILL = "https://example.com/still.png"
+
+
 @pytest.mark.parametrize(("model", "body", "price"), [
-    ("kling/kling-3.0/standard/text-to-video", {"prompt": "x", "duration": 10}, 0.84),
+    ("kling/kling-3.0/standard/text-to-video", {"prompt": "x", "duration": 10, "sound": False}, 0.84),
     ("kling/kling-3.0/standard/text-to-video", {"prompt": "x", "duration": 10, "sound": True}, 1.26),
-    ("kling/kling-3.0/pro/text-to-video", {"prompt": "x", "duration": 5}, 0.56),
+    ("kling/kling-3.0/standard/text-to-video", {"prompt": "x", "duration": 10}, 1.26),  # sound defaults to true
+    ("kling/kling-3.0/pro/text-to-video", {"prompt": "x", "duration": 5, "sound": False}, 0.56),
     ("kling/kling-3.0/pro/text-to-video", {"prompt": "x", "duration": 5, "sound": True}, 0.84),
     ("kling/kling-3.0/4k/text-to-video", {"prompt": "x", "duration": 3, "sound": True}, 1.26),
+    ("kling/kling-3.0/4k/text-to-video", {"prompt": "x", "duration": 3, "sound": False}, 1.26),
+    # image-to-video: audio is `generate_audio` (default true), 10 s by default; `sound` means nothing there
+    ("kling/kling-3.0/standard/image-to-video", {"prompt": "x", "start_image_url": STILL}, 1.26),
+    ("kling/kling-3.0/standard/image-to-video", {"prompt": "x", "start_image_url": STILL, "generate_audio": False},
+     0.84),
+    ("kling/kling-3.0/pro/image-to-video", {"prompt": "x", "start_image_url": STILL, "sound": False}, 1.68),
+    ("kling/kling-3.0/pro/image-to-video", {"prompt": "x", "start_image_url": STILL, "duration": 5,
+                                           "generate_audio": False}, 0.56),
 ])
 def test_prices_follow_the_published_table(api: Any, model: str, body: dict[str, Any], price: float) -> None:
     rid = api.rid(body, model=model)
@@ -74,9 +94,9 @@ def test_reading_the_account_never_changes_it(api: Any) -> None:
 
 
 def test_unfinished_jobs_hold_their_price_against_the_balance(make: Any) -> None:
-    for holds, second in ((True, 400), (False, 200)):
+    for holds, second in ((True, 402), (False, 200)):
         api = make(balance_holds_pending=holds)
-        api.put("/__mock/accounts/alice/balance", json={"usd": 0.5})
+        api.put("/__mock/accounts/alice/balance", json={"usd": 1.0})
         assert api.submit().status_code == 200
         assert api.submit().status_code == second
 
@@ -84,11 +104,11 @@ def test_unfinished_jobs_hold_their_price_against_the_balance(make: Any) -> None
 def test_a_balance_set_counts_only_later_charges_and_null_is_unlimited_again(api: Any) -> None:
     api.rid()
     api.advance(100_000)
-    view = api.put("/__mock/accounts/alice/balance", json={"usd": 0.5}).json()
-    assert view["balance_usd"] == 0.5 and view["spent_usd"] == pytest.approx(PRICE_STANDARD_5S)
+    view = api.put("/__mock/accounts/alice/balance", json={"usd": 1.0}).json()
+    assert view["balance_usd"] == 1.0 and view["spent_usd"] == pytest.approx(PRICE_STANDARD_5S)
     api.rid()
     api.advance(100_000)
-    assert account(api)["balance_usd"] == pytest.approx(0.5 - PRICE_STANDARD_5S)
+    assert account(api)["balance_usd"] == pytest.approx(1.0 - PRICE_STANDARD_5S)
     assert api.submit().json()["error_code"] == 400002
     api.put("/__mock/accounts/alice/balance", json={"usd": None})
     assert api.submit().status_code == 200

@@ -309,7 +309,7 @@ def test_rules_from_the_config_file_and_its_accounts(tmp_path: Path, make: Any) 
     assert api.get("/v1/models", headers=api.AUTH).status_code == 503
     api.advance(60)
     r = api.submit()
-    assert (r.status_code, r.json()["error_code"]) == (400, 400002)
+    assert (r.status_code, r.json()["error_code"]) == (402, 400002)
     account = api.get("/__mock/accounts/alice").json()
     assert account["balance_usd"] == 0.1 and account["limits"]["rps"] == 100
     api.post("/__mock/reset")  # back to the start-up state: the config's rule again, its window from now

@@ -114,14 +114,14 @@ def test_giving_up_cancels_and_the_output_is_downloaded_once(kling_mock: Any, cl
 
 
 def test_an_exhausted_balance_and_the_ledger(kling_mock: Any, client: Client) -> None:
-    kling_mock.set_balance(0.5)
-    job = client.submit(T2V, {"prompt": "a cat"})
+    kling_mock.set_balance(1.0)
+    job = client.submit(T2V, {"prompt": "a cat"})  # 5 s with sound (the default): $0.63
     with pytest.raises(ApiError) as exc:
         client.submit(T2V, {"prompt": "one too many"})
-    assert exc.value.error_code == 400002
+    assert (exc.value.status_code, exc.value.error_code) == (402, 400002)
     client.wait(job.request_id, timeout=None)
     view = kling_mock.account
-    assert view.balance_usd == pytest.approx(0.08) and view.spent_usd == pytest.approx(0.42)
+    assert view.balance_usd == pytest.approx(0.37) and view.spent_usd == pytest.approx(0.63)
     assert [e["kind"] for e in view.ledger] == ["balance_set", "charge"]
 
 

@@ -59,7 +59,7 @@ def test_an_admin_rule_whose_name_cannot_be_sent_is_refused_and_submits_go_on(ap
     ({}, {"headers": {}}, 401),
     ({}, {"model": "kling/nope"}, 400),
     ({}, {"body": {"prompt": "x", "duration": 99}}, 422),
-    ({"balance": 0.1}, {}, 400),
+    ({"balance": 0.1}, {}, 402),  # insufficient balance: 402 with 400002
     ({"limits": {"max_concurrent_jobs": 1}, "jobs": 1}, {}, 429),
     ({}, {"headers": {"Authorization": "Bearer alice", "X-Mock-Fault": "status=503"}}, 503),
     ({}, {"headers": {"Authorization": "Bearer alice", "X-Mock-Fault": "status=500,as_200"}}, 200),

@@ -21,8 +21,9 @@ class JobStore(Protocol):
 
     def last_ready(self, account: str) -> float: ...
 
-    def add(self, job: Job) -> None:
-        """Record a job and queue it. The job's image, if any, was put first."""
+    def add(self, job: Job) -> float:
+        """Record a job and queue it; returns its start as planned now (later cancels can only make it
+        earlier; infinity if stuck). The job's image, if any, was put first."""
         ...
 
     def put_image(self, key: str, data: bytes) -> None:
@@ -48,14 +49,27 @@ class JobStore(Protocol):
         from the first job not started yet): for the admin view and the concurrency limit, not hot routes."""
         ...
 
-    def started_since(self, account: str, index: int, now: float) -> tuple[int, list[tuple[int, float]]]:
-        """The account's queue generation, and (seq, start) of its jobs that started by `now` from the
-        `index`-th started one on, in start order (see `queue.AccountQueue.started_since`)."""
+    def latest_start(self, job: Job) -> float:
+        """A start no earlier than the job's true one, in O(1): exact once started, else as planned at submit
+        (infinity: stuck or cancelled). What bounds need, where the exact start would cost a simulation."""
+        ...
+
+    def started_since(self, account: str, index: int, now: float) -> tuple[int, int, list[tuple[int, float]]]:
+        """The account's queue generation, the index to read from next, and (seq, start) of its jobs that
+        started by `now` from the `index`-th started one on, in start order (`queue.AccountQueue`)."""
         ...
 
     def cancel(self, job: Job, at: float) -> Job: ...
 
     def jobs(self, account: str) -> list[Job]: ...
+
+    def count(self, account: str | None = None) -> int:
+        """Jobs stored for one account, or in all."""
+        ...
+
+    def forget(self, request_id: str) -> Job | None:
+        """Drop a finished job's record (to bound memory) without changing any other job's schedule."""
+        ...
 
     def accounts(self) -> list[str]: ...
 

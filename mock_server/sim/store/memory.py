@@ -14,7 +14,7 @@ class _Account:
     queue: AccountQueue
     seq: int = 0
     last_ready: float = -INF
-    ids: list[str] = field(default_factory=list)
+    ids: dict[str, None] = field(default_factory=dict)  # in submit order; a dict so a purge is O(1)
 
 
 @dataclass
@@ -39,7 +39,7 @@ class MemoryStore:
     def last_ready(self, account: str) -> float:
         return self._account(account).last_ready
 
-    def add(self, job: Job) -> None:
+    def add(self, job: Job) -> float:
         acc = self._account(job.account)
         if job.request_id in self._jobs:
             raise KeyError(f"duplicate request id {job.request_id}")
@@ -47,10 +47,10 @@ class MemoryStore:
         if not job.plan.stuck:
             acc.last_ready = max(acc.last_ready, job.plan.ready_at)
         self._jobs[job.request_id] = job
-        acc.ids.append(job.request_id)
-        if job.image_key is not None:
-            self._image_refs[job.image_key] += 1
-        acc.queue.push(job.seq, job.plan)
+        acc.ids[job.request_id] = None
+        for key in job.image_keys():
+            self._image_refs[key] += 1
+        return acc.queue.push(job.seq, job.plan)
 
     def put_image(self, key: str, data: bytes) -> None:
         self._images.setdefault(key, data)
@@ -70,9 +70,12 @@ class MemoryStore:
     def start_of(self, job: Job) -> float:
         return self._account(job.account).queue.start_of(job.seq)
 
-    def started_since(self, account: str, index: int, now: float) -> tuple[int, list[tuple[int, float]]]:
+    def latest_start(self, job: Job) -> float:
+        return self._account(job.account).queue.latest_start(job.seq)
+
+    def started_since(self, account: str, index: int, now: float) -> tuple[int, int, list[tuple[int, float]]]:
         queue = self._account(account).queue
-        return queue.generation, queue.started_since(index, now)
+        return queue.generation, *queue.started_since(index, now)
 
     def cancel(self, job: Job, at: float) -> Job:
         cancelled = job.cancelled(at)
@@ -83,6 +86,23 @@ class MemoryStore:
     def jobs(self, account: str) -> list[Job]:
         acc = self._accounts.get(account)
         return [self._jobs[i] for i in acc.ids] if acc else []
+
+    def count(self, account: str | None = None) -> int:
+        if account is None:
+            return len(self._jobs)
+        acc = self._accounts.get(account)
+        return len(acc.ids) if acc else 0
+
+    def forget(self, request_id: str) -> Job | None:
+        job = self._jobs.pop(request_id, None)
+        if job is None:
+            return None
+        acc = self._accounts[job.account]
+        acc.ids.pop(request_id, None)
+        acc.queue.forget(job.seq)
+        for key in job.image_keys():
+            self._release(key)
+        return job
 
     def accounts(self) -> list[str]:
         return list(self._accounts)
@@ -97,8 +117,8 @@ class MemoryStore:
         acc = self._accounts.pop(account, None)
         for request_id in acc.ids if acc else []:
             job = self._jobs.pop(request_id, None)
-            if job is not None and job.image_key is not None:
-                self._release(job.image_key)
+            for key in job.image_keys() if job is not None else []:
+                self._release(key)
         for key in [k for k in self._images if not self._image_refs[k]]:  # put, but no job was added
             del self._images[key]
 

@@ -22,6 +22,7 @@ from starlette.types import Message
 
 from ...sim import errors
 from ...sim.world import Runtime
+from ..auth import parse_bearer
 from ..http import json_body, runtime
 
 World = Annotated[Runtime, Depends(runtime)]
@@ -29,8 +30,9 @@ World = Annotated[Runtime, Depends(runtime)]
 
 
 def require_admin(request: Request, admin_token: str | None) -> None:
-    """With `admin_token` set, the caller must send `Authorization: Bearer <admin_token>`."""
-    if admin_token and request.headers.get("authorization", "") != f"Bearer {admin_token}":
+    """With `admin_token` set, the caller must send `Authorization: Bearer <admin_token>` (read by the
+    same parser as the API's tokens)."""
+    if admin_token and parse_bearer(request.headers.get("authorization")) != admin_token:
         raise errors.ApiError(401, 401001, "Unauthorized: the admin API needs the admin token")
 
 

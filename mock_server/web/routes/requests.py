@@ -16,7 +16,7 @@ from ...sim import errors
 from ...sim.jobs import decision_headers
 from .. import bodies
 from ..auth import bearer_token
-from ..http import base_url, json, runtime
+from ..http import base_url, files_base_url, json, runtime
 from ..paths import request_id_in
 
 router = APIRouter()
@@ -46,7 +46,7 @@ async def result(request: Request) -> Response:
     rt, request_id = runtime(request), request_id_in(request.scope)
     include_cost = include_cost_of(request)
     job, v = rt.jobs.state_of(bearer_token(request, rt.settings), request_id)
-    urls = bodies.Urls(base_url(request, rt.settings), request_id)
+    urls = bodies.Urls(base_url(request, rt.settings), request_id, files_base_url(request, rt.settings))
     model = rt.jobs.model(job.model_id)
     return json(bodies.result_body(job, v, urls, rt.settings, model, include_cost), headers=decision_headers(job))
 
