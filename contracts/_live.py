@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 120.0  # a loaded 2-core machine took over 30 s to start `kling-mock serve` (imports)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from .sim.store.memory import MemoryStore
 from .sim.world import Runtime
 from .spec import load_spec
 from .web.admin import MOUNT, build_admin_app
+from .web.guards import Guards, LastResort
 from .web.handlers import install_error_handlers
 from .web.middleware import ControlsMiddleware
 from .web.routes import account, docs, files, models, requests
@@ -31,7 +32,8 @@ from .web.routes import account, docs, files, models, requests
 
 def _media_cache(settings: Settings) -> MediaCache:
     try:
-        return MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers)
+        return MediaCache(settings.cache_dir, settings.cache_max_mb * 1024 * 1024, settings.render_workers,
+                          memory_max_bytes=settings.cache_memory_mb * 1024 * 1024)
     except OSError as exc:
         raise StartupError(f"cache_dir {settings.cache_dir}: {exc.strerror or exc}") from None
 
@@ -53,7 +55,7 @@ def build_runtime(settings: Settings, controls: Controls | None = None) -> Runti
     media = _media_cache(settings)
     faults = FaultBook(settings.seed, config_rules=controls.faults)
     faults.load_config(clock.now())
-    journal = Journal(settings.journal_max_entries)
+    journal = Journal(settings.journal_max_entries, contract.input_fields)
     accounts = Accounts(settings, jobs, controls.accounts)
     jobs.admission = accounts  # balance and limits are checked inside the submit, before the store write
     return Runtime(settings, clock, contract, store, jobs, media, dict(spec), faults, journal, accounts)
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None, *, controls: Controls | None = 
     for router in (models.router, requests.router, files.router, account.router, docs.router):
         app.include_router(router)
     app.add_middleware(ControlsMiddleware, runtime=rt)
+    app.add_middleware(Guards, settings=settings)  # hosts and the body time-out, before anything runs
+    app.add_middleware(LastResort)  # outermost: an unexpected error answers 500001 and keeps the connection
     # Before the controls' mount, which would otherwise take these paths under /__mock too.
     app.mount(docs.DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name="docs-static")
     app.mount(MOUNT, build_admin_app(rt), name="controls")

@@ -134,6 +134,8 @@ def serve(args: argparse.Namespace) -> int:
     """Start-up errors (config file, settings, cache directory, port) print one `error:` line and exit 2."""
     import uvicorn
 
+    from .web.server import uvicorn_config
+
     try:
         settings, app, sock = _start_up(args)
     except StartupError as exc:
@@ -145,7 +147,7 @@ def serve(args: argparse.Namespace) -> int:
         f"speed={settings.speed}, seed={settings.seed}); docs at /docs",
         file=sys.stderr,
     )
-    server = uvicorn.Server(uvicorn.Config(app, host=settings.host, port=port, log_level=args.log_level))
+    server = uvicorn.Server(uvicorn_config(app, settings, args.log_level, port))
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down on

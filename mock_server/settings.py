@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from .sim.clock import CLOCK_MAX, CLOCK_MIN
+
 ClockMode = Literal["real", "manual"]
 
 
@@ -25,7 +27,41 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     public_base_url: str | None = Field(
-        None, description="Base URL put into status/result/file URLs; default: the URL the request came in on."
+        None,
+        description="Base URL put into status/result/file URLs; default: the URL the request came in on "
+        "(its Host header: see allowed_hosts).",
+    )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="If set, only requests whose Host is one of these (`name`, `name:port`, `*.domain`, `*`) "
+        "are answered; others get 421001. Default: any Host, which is copied into URLs without public_base_url.",
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, allow_inf_nan=False,
+        description="A request's line and headers must arrive within this many seconds of the connection (or of "
+        "its first byte after an idle keep-alive), else 408001 and the connection closes (kling-mock serve).",
+    )
+    body_timeout_s: float = Field(
+        30.0, gt=0, allow_inf_nan=False,
+        description="A request body must arrive whole within this many seconds of its headers, else 408001 and the "
+        "connection closes.",
+    )
+    keep_alive_timeout_s: int = Field(
+        5, ge=1, description="Idle keep-alive connections are closed after this many seconds (kling-mock serve)."
+    )
+    max_header_bytes: int = Field(
+        32 * 1024, ge=1024,
+        description="Largest request line plus headers, in bytes; larger gets 431001 and the connection closes "
+        "(kling-mock serve).",
+    )
+    max_headers: int = Field(
+        100, ge=8, description="Most header fields in one request; more get 431001 and the connection closes "
+        "(kling-mock serve).",
+    )
+    max_connections: int | None = Field(
+        2048, ge=1,
+        description="Connections (and requests in progress) served at once; past it 503001 with Retry-After and "
+        "the connection closes (kling-mock serve). null: no limit.",
     )
     files_base_url: str | None = Field(
         None,
@@ -37,10 +73,14 @@ class Settings(BaseSettings):
     seed: int = Field(0, description="One seed explains request ids, timings, faults and media bytes.")
     clock: ClockMode = Field("real", description="real: wall time scaled by `speed`; manual: frozen until advanced.")
     speed: float = Field(
-        10.0, gt=0, description="Simulated seconds per wall second (real clock). 1 = as slow as the real service."
+        10.0, gt=0, allow_inf_nan=False, description="Simulated seconds per wall second (real clock). 1 = as slow as the real service."
     )
     manual_clock_start: float = Field(
-        1767225600.0, description="Epoch seconds a manual clock starts at (2026-01-01T00:00:00Z), for replayable bodies."
+        1767225600.0,
+        ge=CLOCK_MIN,
+        le=CLOCK_MAX,
+        description="Epoch seconds a manual clock starts at (2026-01-01T00:00:00Z), for replayable bodies; "
+        "the clock stays between 1970 and 9999-01-01.",
     )
 
     # --- the job lifecycle (all guesses at the real service's timing) --------------------------
@@ -86,6 +126,11 @@ class Settings(BaseSettings):
     fps: int = Field(24, ge=1, le=60, description="Frame rate of rendered clips (guess: 24).")
     cache_dir: Path = Field(Path("cache/media"), description="Rendered MP4s, keyed by fingerprint.")
     cache_max_mb: int = Field(512, ge=1, description="Disk cap of the MP4 cache; least recently used goes first.")
+    cache_memory_mb: int = Field(
+        128, ge=1,
+        description="While cache_dir cannot take files (read-only, full), clips are held in memory up to this; "
+        "a clip larger than it answers 503001 with Retry-After.",
+    )
     render_workers: int = Field(2, ge=1, description="Threads that render MP4s off the event loop (the encoder releases the GIL).")
     fetch_images: bool = Field(False, description="Fetch start/end image URLs (off: offline, no SSRF).")
     fetch_allow_hosts: list[str] = Field(default_factory=list, description="Hosts image fetching may reach.")
@@ -108,6 +153,15 @@ class Settings(BaseSettings):
     )
     balance_holds_pending: bool = Field(
         True, description="A submit must fit the balance minus the price of unfinished jobs (guess); off: the balance."
+    )
+    max_jobs_per_account: int | None = Field(
+        200_000, ge=1,
+        description="Jobs kept per account; at the cap the jobs that ended first are purged, and if all are "
+        "queued or running a submit answers 429001 with Retry-After. null: no cap.",
+    )
+    max_jobs_total: int | None = Field(
+        500_000, ge=1,
+        description="Jobs kept in all accounts together, with the same rule as max_jobs_per_account. null: no cap.",
     )
     journal_max_entries: int = Field(10_000, ge=1, description="Requests kept in the journal; oldest go first.")
     journal_body_max_bytes: int = Field(

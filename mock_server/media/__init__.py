@@ -12,7 +12,7 @@ URIs and image checks), `fetch` (start images by URL).
 
 from __future__ import annotations
 
-from .cache import MediaCache
+from .cache import CacheUnavailable, MediaCache
 from .fetch import FetchPolicy, ImageFetchError, fetch_image
 from .fingerprint import Fingerprint, decode_fingerprint, fingerprint_hash
 from .images import ImageDataError, decode_data_uri, image_info, nearest_ratio, upright_size
@@ -25,6 +25,7 @@ __all__ = [
     "ASPECT_RATIOS",
     "ENGINE_VERSION",
     "TIERS",
+    "CacheUnavailable",
     "FetchPolicy",
     "Fingerprint",
     "ImageDataError",

@@ -25,7 +25,7 @@ from .billing import Balances, Charge, Pending, RunningBook, Statement, affordab
 from .clock import iso
 from .contract import ModelInfo
 from .jobs import JobService
-from .lifecycle import INF, Job, Phase
+from .lifecycle import INF, Job, Phase, View
 from .ratelimit import Limits, RateLimiter, retry_after_header
 
 STUCK_RETRY_AFTER_S = 60.0
@@ -81,7 +81,7 @@ class Accounts:
     def charges(self, account: str, now: float) -> tuple[list[Charge], float]:
         """A charge for every job that has succeeded by `now`, at its finish time (derived, not stored), and
         the price of the jobs still queued or running (held against the balance)."""
-        out: list[Charge] = []
+        out: list[Charge] = self.balances.settled(account)
         held = 0.0
         for job in self.jobs.store.jobs(account):
             v = self.jobs.view(job, now)
@@ -189,6 +189,13 @@ class Accounts:
         """The job service cancelled a queued job: it leaves the book, and the jobs behind it end earlier.
         (The limiter needs nothing: it drops finished jobs as it meets them.)"""
         self.book(job.account).reschedule(self.jobs.clock.now(), self._pending_end)
+
+    def purged(self, job: Job, v: View) -> None:
+        """The job service is forgetting an ended job to bound storage: a succeeded one's charge stays on the
+        account's statement. (The running book keeps its own copy of what the job costs.)"""
+        if v.phase is Phase.SUCCEEDED and v.finished_at is not None:
+            cost = self.jobs.model(job.model_id).cost(job.inputs)
+            self.balances.settle(job.account, Charge(v.finished_at, cost, job.request_id, job.model_id))
 
     # --- the admin view -----------------------------------------------------------------------
 

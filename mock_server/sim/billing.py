@@ -18,6 +18,7 @@ arithmetic, so the two agree exactly (a property test holds them to it).
 from __future__ import annotations
 
 import heapq
+from bisect import bisect_left
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,14 +28,18 @@ from .clock import iso
 EPS = 1e-9
 
 
+SETTLED_KEPT = 1000  # charges of purged jobs listed one by one per account; older ones are summed
+
+
 @dataclass(frozen=True)
 class Charge:
-    """One succeeded job's price, at the clock time it finished."""
+    """One succeeded job's price, at the clock time it finished; or (`jobs` > 1) the sum of several."""
 
     time: float
     amount_usd: float
-    request_id: str
-    model_id: str
+    request_id: str | None
+    model_id: str | None
+    jobs: int = 1
 
 
 @dataclass(frozen=True)
@@ -69,9 +74,26 @@ def statement(opening: float | None, sets: Iterable[BalanceSet], charges: Iterab
         spent += ev.amount_usd
         if balance is not None:
             balance = round(balance - ev.amount_usd, 6)
+        if ev.jobs > 1:
+            ledger.append({"time": t, "time_iso": iso(t), "kind": "charges", "jobs": ev.jobs,
+                           "amount_usd": -ev.amount_usd, "balance_usd": balance})
+            continue
         ledger.append({"time": t, "time_iso": iso(t), "kind": "charge", "amount_usd": -ev.amount_usd,
                        "request_id": ev.request_id, "model_id": ev.model_id, "balance_usd": balance})
     return Statement(balance, round(spent, 6), ledger)
+
+
+def fold(charges: list[Charge], set_times: list[float]) -> list[Charge]:
+    """The same charges summed into one entry per stretch between balance settings (at the time of its last
+    charge), so the balance and the spend read the same while the list stays short."""
+    groups: dict[int, list[Charge]] = {}
+    for c in charges:  # a charge at the instant of a setting came before it (see `statement`)
+        groups.setdefault(bisect_left(set_times, c.time), []).append(c)
+    out = []
+    for _, group in sorted(groups.items()):
+        out.append(Charge(max(c.time for c in group), round(sum(c.amount_usd for c in group), 6), None, None,
+                          sum(c.jobs for c in group)))
+    return out
 
 
 def affordable(balance: float | None, cost: float) -> bool:
@@ -85,6 +107,7 @@ class Balances:
     default_usd: float | None = None
     configured: dict[str, float | None] = field(default_factory=dict)
     _sets: dict[str, list[BalanceSet]] = field(default_factory=dict)
+    _settled: dict[str, list[Charge]] = field(default_factory=dict)  # charges of jobs no longer stored
 
     def opening(self, account: str) -> float | None:
         return self.configured.get(account, self.default_usd)
@@ -95,6 +118,19 @@ class Balances:
     def sets(self, account: str) -> list[BalanceSet]:
         return list(self._sets.get(account, []))
 
+    def settle(self, account: str, charge: Charge) -> None:
+        """Keep the charge of a succeeded job that is being purged: the money stays spent. Past
+        `SETTLED_KEPT` the older half is summed (`fold`), so an account's ledger stays bounded."""
+        settled = self._settled.setdefault(account, [])
+        settled.append(charge)
+        if len(settled) > 2 * SETTLED_KEPT:
+            times = sorted(s.time for s in self._sets.get(account, []))
+            settled.sort(key=lambda c: c.time)
+            self._settled[account] = fold(settled[:SETTLED_KEPT], times) + settled[SETTLED_KEPT:]
+
+    def settled(self, account: str) -> list[Charge]:
+        return list(self._settled.get(account, []))
+
     def finite(self, account: str) -> bool:
         """Whether the balance can run out (only then is a submit checked against the account's jobs)."""
         sets = self._sets.get(account)
@@ -103,8 +139,10 @@ class Balances:
     def reset(self, account: str | None = None) -> None:
         if account is None:
             self._sets.clear()
+            self._settled.clear()
         else:
             self._sets.pop(account, None)
+            self._settled.pop(account, None)
 
 
 def micro_usd(amount: float) -> int:

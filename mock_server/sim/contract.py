@@ -202,6 +202,11 @@ class Contract:
     def model(self, model_id: str) -> ModelInfo | None:
         return self.models.get(model_id)
 
+    def input_fields(self, model_id: str) -> frozenset[str] | None:
+        """The names of a model's inputs (None for an unknown model): what the journal shows in full."""
+        info = self.models.get(model_id)
+        return frozenset(info.input_schema.get("properties", {})) if info else None
+
     def validate(self, model_id: str, body: Any) -> dict[str, Any]:
         """Check a submit body; return it with defaults filled in, or raise 422001 naming every broken field."""
         info = self.models[model_id]

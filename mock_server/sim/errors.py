@@ -76,6 +76,21 @@ def unsupported_media_type(got: str) -> ApiError:
     return ApiError(415, 415001, f"Content-Type must be application/json, got {got or 'none'!r}")
 
 
+def request_timeout(timeout_s: float, what: str = "request body") -> ApiError:
+    """A client that stopped sending mid-request. The connection closes: the rest may still be on its way."""
+    return ApiError(
+        408, 408001, f"Request time-out: the {what} did not arrive within {timeout_s:g} s",
+        headers={"Connection": "close"},
+    )
+
+
+def host_not_allowed(host: str | None, allowed: tuple[str, ...]) -> ApiError:
+    """A request for a host this server does not answer for (`allowed_hosts`)."""
+    return ApiError(
+        421, 421001, f"Host {host!r} is not served here; allowed hosts: {', '.join(allowed)}",
+    )
+
+
 def too_many_requests(retry_after: int, why: str = "Too many requests") -> ApiError:
     return ApiError(429, 429001, why, headers={"Retry-After": str(max(1, retry_after))})
 
@@ -84,8 +99,9 @@ def internal(message: str = "Internal server error, please retry with backoff") 
     return ApiError(500, 500001, message)
 
 
-def unavailable(message: str = "Service temporarily unavailable") -> ApiError:
-    return ApiError(503, 503001, message)
+def unavailable(message: str = "Service temporarily unavailable", retry_after: int | None = None) -> ApiError:
+    headers = {"Retry-After": str(max(1, retry_after))} if retry_after is not None else {}
+    return ApiError(503, 503001, message, headers=headers)
 
 
 def for_status(status: int, message: str | None = None, headers: dict[str, str] | None = None) -> ApiError:

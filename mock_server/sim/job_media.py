@@ -34,12 +34,28 @@ from .contract import EXTRA_ASPECT_RATIOS, ImagePath, ModelInfo
 from .lifecycle import NO_FAULT, Job, JobFault
 
 FIXTURES_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "images"
+FIXTURE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".bmp"})
 PROMPT_EXCERPT = 60
 START_IMAGE: ImagePath = ("start_image_url",)
 #: The frame shapes a clip without an `aspect_ratio` input can take; the first is the fallback.
 RATIOS = ("16:9", "9:16", "1:1")
 #: How a job's inputs name an inline image kept in the store (`stored:sha256:<key>`).
 STORED_PREFIX = "stored:sha256:"
+
+
+def fixture_names() -> list[str]:
+    """The sample images, by file name. Only images: the folder also holds the script that draws them."""
+    return sorted(
+        p.name
+        for p in FIXTURES_DIR.iterdir()
+        if p.suffix.lower() in FIXTURE_SUFFIXES and not p.name.startswith(".") and p.is_file()
+    )
+
+
+def fixture_path(name: str) -> Path | None:
+    """The sample image called `name`, or None. The name is looked up among `fixture_names()`, never
+    joined to a path first, so no name (`..`, a NUL byte, a script) can reach another file."""
+    return FIXTURES_DIR / name if name in fixture_names() else None
 
 
 def fetch_policy(settings: Settings) -> FetchPolicy:

@@ -11,6 +11,7 @@ can fail comes after it. An answer other than success therefore means that nothi
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -34,6 +35,7 @@ from .lifecycle import (
     request_id_from,
     view,
 )
+from .retention import Retention
 from .rng import rng_for
 from .store import JobStore
 
@@ -55,6 +57,10 @@ class Admission(Protocol):
         """A queued job was cancelled; the account's later jobs may now start earlier."""
         ...
 
+    def purged(self, job: Job, v: View) -> None:
+        """A job that has ended (`v`) is being forgotten to bound storage (`retention`)."""
+        ...
+
 
 class OpenDoor:
     """Admits every job: the service without accounts (as its unit tests build it)."""
@@ -66,6 +72,9 @@ class OpenDoor:
         return None
 
     def cancelled(self, job: Job) -> None:
+        return None
+
+    def purged(self, job: Job, v: View) -> None:
         return None
 
 
@@ -95,6 +104,21 @@ class JobService:
     clock: Clock
     timing: Timing
     admission: Admission = field(default_factory=OpenDoor)
+    retention: Retention = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.retention = Retention(
+            self.store,
+            self.view,
+            self.end_of,
+            self.settings.result_ttl_s,
+            self.settings.max_jobs_per_account,
+            self.settings.max_jobs_total,
+            purged=self._purged,
+        )
+
+    def _purged(self, job: Job, v: View) -> None:
+        self.admission.purged(job, v)
 
     def model(self, model_id: str) -> ModelInfo:
         info = self.contract.model(model_id)
@@ -123,6 +147,9 @@ class JobService:
         self.admission.admit(account, model, inputs)  # 402/400002 if it cannot pay, 429 if no room
         fault = (fault or NO_FAULT).then(images.fault)
         now = self.clock.now()
+        wait = self.retention.make_room(account, now)
+        if wait is not None:
+            raise errors.too_many_requests(math.ceil(wait), self._full_message(account))
         seq = self.store.next_seq(account)
         rng = rng_for(self.settings.seed, account, seq)
         request_id = request_id_from(rng)
@@ -154,7 +181,25 @@ class JobService:
                 self.store.put_image(key, data)
         start = self.store.add(job)  # the commit
         self.admission.admitted(job, start)
+        self.retention.added(job, start + plan.busy_s)
         return job
+
+    def _full_message(self, account: str) -> str:
+        cap = self.settings.max_jobs_per_account
+        if cap is not None and self.store.count(account) >= cap:
+            return f"Too many jobs kept: at most {cap} per account, and all of them are queued or running"
+        return f"Too many jobs kept: at most {self.settings.max_jobs_total} in all, and all are queued or running"
+
+    def end_of(self, job: Job) -> float:
+        """When a stored job ends as scheduled now (its cancel, or its start plus its run); infinity if stuck."""
+        if job.cancelled_at is not None:
+            return job.cancelled_at
+        return self.store.start_of(job) + job.plan.busy_s
+
+    def reset(self, account: str | None = None) -> None:
+        """Forget every job, or one account's."""
+        self.store.reset(account)
+        self.retention.reset(account)
 
     def view(self, job: Job, now: float | None = None) -> View:
         now = self.clock.now() if now is None else now
@@ -190,6 +235,8 @@ class JobService:
             return job, v, False
         job = self.store.cancel(job, self.clock.now())
         self.admission.cancelled(job)
+        assert job.cancelled_at is not None
+        self.retention.ended(job, job.cancelled_at)
         return job, self.view(job), True
 
     def finished_ok(self, request_id: str) -> Job | None:

@@ -209,13 +209,18 @@ class AccountQueue:
     _busy: dict[int, tuple[float, float]] = field(default_factory=dict)  # seq -> (ready_at, busy_s)
     _ends: list[float] = field(default_factory=list)  # min-heap of the `slots` latest ends so far
     stuck: list[int] = field(default_factory=list)  # jobs that never leave the queue (a fault)
+    # What the jobs forgotten from the front left behind for the ones after them: the last one's start and
+    # the `slots` latest ends among them. `remove` replays the rest from here, as if they were still there.
+    _floor_start: float = -INF
+    _floor_ends: list[float] = field(default_factory=list)
+    _gone: set[int] = field(default_factory=set)  # forgotten, but behind a job that is still kept
 
     def push(self, seq: int, plan: Plan) -> float:
         """Append a job to the queue and return its start time."""
         if plan.stuck:
             self.stuck.append(seq)
             return INF
-        prev_start = self.starts[-1] if self.starts else -INF
+        prev_start = self.starts[-1] if self.starts else self._floor_start
         slot_free = self._ends[0] if len(self._ends) >= self.slots else -INF
         start = max(plan.ready_at, prev_start, slot_free)
         self.seqs.append(seq)
@@ -246,9 +251,31 @@ class AccountQueue:
             return
         del self._busy[seq]
         plans = [(s, self._busy[s]) for s in self.seqs if s != seq]
-        self.seqs, self.starts, self._ends = [], [], []
+        self.seqs, self.starts, self._ends = [], [], list(self._floor_ends)
         for s, (ready, busy) in plans:
             self.push(s, Plan(submitted_at=ready, ready_at=ready, run_s=busy))
+
+    def forget(self, seq: int) -> None:
+        """Drop a job whose record is gone (a finished job purged to bound memory), changing no other
+        job's start. Entries leave from the front, where the finished jobs are (starts are in queue order);
+        one behind a job still kept waits for it. What they meant for later jobs stays in the floor."""
+        if seq not in self._busy:
+            return  # cancelled (already out) or stuck: nothing is kept for it
+        self._gone.add(seq)
+        n = 0
+        while n < len(self.seqs) and self.seqs[n] in self._gone:
+            n += 1
+        if not n:
+            return
+        for s, start in zip(self.seqs[:n], self.starts[:n], strict=True):
+            _, busy = self._busy.pop(s)
+            self._gone.discard(s)
+            heapq.heappush(self._floor_ends, start + busy)
+            if len(self._floor_ends) > self.slots:
+                heapq.heappop(self._floor_ends)
+        self._floor_start = self.starts[n - 1]
+        del self.seqs[:n]
+        del self.starts[:n]
 
 
 def schedule(plans: Sequence[Plan], slots: int) -> list[float]:

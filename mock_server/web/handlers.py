@@ -1,13 +1,13 @@
 """Every error in the API's own format, for the `/v1` app and the `/__mock` sub-application alike.
 
 `ApiError` answers its body; FastAPI's request validation answers 422001 with a `detail` item per problem;
-a 404 or 405 of the router answers `<status>001`; anything unexpected is logged and answers 500001, never a
-bare page.
+a 404 or 405 of the router answers `<status>001`. Anything unexpected is `guards.LastResort`'s: logged and
+answered 500001 without closing the connection (an exception handler here would answer, then re-raise, and
+the server would close it).
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,8 +17,6 @@ from starlette.responses import Response
 
 from ..sim import errors
 from .http import error_response
-
-log = logging.getLogger("kling_mock")
 
 
 def _framework_detail(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -40,13 +38,7 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     return error_response(errors.for_status(exc.status_code, str(exc.detail), dict(exc.headers or {})))
 
 
-async def _unexpected(_: Request, exc: Exception) -> Response:
-    log.exception("unexpected error", exc_info=exc)
-    return error_response(errors.internal())
-
-
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.ApiError, _api_error)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(Exception, _unexpected)

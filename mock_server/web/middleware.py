@@ -39,6 +39,7 @@ from ..sim.journal import decode_body
 from ..sim.lifecycle import JobFault
 from ..sim.world import Runtime
 from .auth import parse_bearer
+from .guards import Passthrough
 from .http import BODY_KEY, TOO_LARGE
 from .paths import target_of
 
@@ -55,7 +56,7 @@ RATE_LIMIT_DECISION = "rate-limit"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
-class ConnectionDropped(Exception):
+class ConnectionDropped(Passthrough):
     """A fault dropped the connection where the server's socket could not be reached."""
 
 
@@ -233,7 +234,11 @@ class Exchange:
                 declared = header(self.scope, b"content-length")
                 size = int(declared) if declared is not None and declared.isdigit() else None
                 marker = faults.PROMPT_TOKEN_MARKER if self.endpoint == "submit" else b""
-                read, receive = await buffer_body(self.receive, rt.settings.max_body_bytes, size, marker)
+                try:
+                    read, receive = await buffer_body(self.receive, rt.settings.max_body_bytes, size, marker)
+                except errors.ApiError as exc:  # the body did not arrive in time
+                    await self.answer_error(exc)
+                    return
                 if read.too_large:
                     self.scope[BODY_KEY] = TOO_LARGE
                 elif read.data is not None:

@@ -51,6 +51,11 @@ class Mock(TestClient):
     def advance(self, seconds: float) -> None:
         assert self.post("/__mock/clock/advance", json={"seconds": seconds}).status_code == 200
 
+    def assert_serving(self, rid: str) -> None:
+        """After a hostile request the server answers normally: status, result, journal and clock all 200."""
+        for r in (self.status(rid), self.result(rid), self.get("/__mock/journal"), self.get("/__mock/clock")):
+            assert r.status_code == 200, (r.request.url, r.status_code, r.text[:300])
+
     def journal(self, **params: Any) -> list[dict[str, Any]]:
         r = self.get("/__mock/journal", params=params)
         assert r.status_code == 200, r.text

@@ -42,6 +42,14 @@ class JobStore(Protocol):
 
     def jobs(self, account: str) -> list[Job]: ...
 
+    def count(self, account: str | None = None) -> int:
+        """Jobs stored for one account, or in all."""
+        ...
+
+    def forget(self, request_id: str) -> Job | None:
+        """Drop a finished job's record (to bound memory) without changing any other job's schedule."""
+        ...
+
     def accounts(self) -> list[str]: ...
 
     def reset(self, account: str | None = None) -> None:

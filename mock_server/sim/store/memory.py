@@ -14,7 +14,7 @@ class _Account:
     queue: AccountQueue
     seq: int = 0
     last_ready: float = -INF
-    ids: list[str] = field(default_factory=list)
+    ids: dict[str, None] = field(default_factory=dict)  # in submit order; a dict so a purge is O(1)
 
 
 @dataclass
@@ -47,7 +47,7 @@ class MemoryStore:
         if not job.plan.stuck:
             acc.last_ready = max(acc.last_ready, job.plan.ready_at)
         self._jobs[job.request_id] = job
-        acc.ids.append(job.request_id)
+        acc.ids[job.request_id] = None
         for key in job.image_keys():
             self._image_refs[key] += 1
         return acc.queue.push(job.seq, job.plan)
@@ -76,6 +76,23 @@ class MemoryStore:
     def jobs(self, account: str) -> list[Job]:
         acc = self._accounts.get(account)
         return [self._jobs[i] for i in acc.ids] if acc else []
+
+    def count(self, account: str | None = None) -> int:
+        if account is None:
+            return len(self._jobs)
+        acc = self._accounts.get(account)
+        return len(acc.ids) if acc else 0
+
+    def forget(self, request_id: str) -> Job | None:
+        job = self._jobs.pop(request_id, None)
+        if job is None:
+            return None
+        acc = self._accounts[job.account]
+        acc.ids.pop(request_id, None)
+        acc.queue.forget(job.seq)
+        for key in job.image_keys():
+            self._release(key)
+        return job
 
     def accounts(self) -> list[str]:
         return list(self._accounts)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from ...sim.world import Runtime
+from ..guards import LastResort
 from ..handlers import install_error_handlers
 from . import accounts, document, faults, fixtures, journal, world
 
@@ -34,4 +35,5 @@ def build_admin_app(rt: Runtime) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.add_middleware(LastResort)
     return app

@@ -6,17 +6,16 @@ from fastapi import APIRouter
 from starlette.responses import FileResponse, Response
 
 from ...sim import errors
-from ...sim.job_media import FIXTURES_DIR
+from ...sim.job_media import fixture_names, fixture_path
 from ..http import json
 from .models import FixtureList, answers
 
 router = APIRouter()
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp"})
 
 
 @router.get("/fixtures", response_model=FixtureList, summary="Sample still images for image-to-video")
 async def list_fixtures() -> Response:
-    return json({"fixtures": sorted(p.name for p in FIXTURES_DIR.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)})
+    return json({"fixtures": fixture_names()})
 
 
 @router.get(
@@ -27,7 +26,7 @@ async def list_fixtures() -> Response:
 )
 async def fixture(name: str) -> Response:
     """Sample stills for offline image-to-video: pass `https://<any host>/__mock/fixtures/<name>`."""
-    path = (FIXTURES_DIR / name).resolve()
-    if path.parent != FIXTURES_DIR.resolve() or not path.is_file():
-        raise errors.ApiError(404, 404001, f"No fixture named {name!r}")
+    path = fixture_path(name)
+    if path is None:
+        raise errors.ApiError(404, 404001, f"No fixture image named {name!r}")
     return FileResponse(path)

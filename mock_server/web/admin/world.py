@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from ...sim import errors
-from ...sim.clock import ClockError, iso
+from ...sim.clock import ClockError, ClockRangeError, iso
 from ...sim.world import Runtime
 from ..http import json
 from .access import AdminRoute, World
@@ -22,9 +22,13 @@ def clock_view(rt: Runtime) -> Response:
     return json({"mode": rt.clock.mode, "now": now, "now_iso": iso(now), "speed": rt.clock.speed})
 
 
-def advance(rt: Runtime, seconds: float) -> Response:
+def advance(rt: Runtime, seconds: float, key: str) -> Response:
+    """Move the clock; a step it cannot take (not finite, or past its end) is 422001 on `key` and moves
+    nothing, a backward one 409001."""
     try:
         rt.clock.advance(seconds)
+    except ClockRangeError as exc:
+        raise errors.validation_error([errors.detail_item(["body", key], str(exc), "clock_range")]) from None
     except ClockError as exc:
         raise errors.ApiError(409, 409001, str(exc)) from None
     return clock_view(rt)
@@ -38,13 +42,13 @@ async def get_clock(rt: World) -> Response:
 @router.post("/clock", response_model=Clock, responses=answers(409, *BODY_ERRORS),
              summary='Advance a manual clock: {"advance": seconds}')
 async def post_clock(rt: World, body: ClockAdvance) -> Response:
-    return advance(rt, body.advance)
+    return advance(rt, body.advance, "advance")
 
 
 @router.post("/clock/advance", response_model=Clock, responses=answers(409, *BODY_ERRORS),
              summary='Advance a manual clock: {"seconds": seconds}')
 async def advance_clock(rt: World, body: ClockSeconds) -> Response:
-    return advance(rt, body.seconds)
+    return advance(rt, body.seconds, "seconds")
 
 
 @router.post("/reset", response_model=ResetDone, responses=answers(422),
@@ -52,7 +56,7 @@ async def advance_clock(rt: World, body: ClockSeconds) -> Response:
 async def reset(rt: World, account: Annotated[str | None, Query(description="Only this account")] = None) -> Response:
     """Forget every job (or one account's), and with them the fault rules (back to the config file's),
     journal entries, balances and limits: tests start from a clean slate without restarting."""
-    rt.store.reset(account)
+    rt.jobs.reset(account)
     rt.faults.reset(rt.clock.now(), account)
     rt.journal.clear(account)
     rt.accounts.reset(account)

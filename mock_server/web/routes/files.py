@@ -9,7 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import FileResponse, MalformedRangeHeader, RangeNotSatisfiable, Response
 
+from ...media import CacheUnavailable
 from ...sim import errors
+from ..downloads import clip_response
 from ..http import runtime
 from ..paths import VIDEO_SUFFIX, request_id_in
 
@@ -23,19 +25,16 @@ async def video(request: Request, name: str) -> Response:
     spec = rt.jobs.video_of(request_id) if name.endswith(VIDEO_SUFFIX) else None
     if spec is None:
         raise errors.not_found(request_id)
-    path = await rt.media.get(spec)
+    headers = {"ETag": f'"{spec.key()}"', "Cache-Control": "public, max-age=604800, immutable"}
     try:
-        stat = path.stat()
-    except FileNotFoundError:  # evicted by another render between `get` and here: render it again
-        path = await rt.media.get(spec)
-        stat = path.stat()
-    response = FileResponse(
-        path,
-        stat_result=stat,
-        media_type="video/mp4",
-        headers={"ETag": f'"{spec.key()}"', "Cache-Control": "public, max-age=604800, immutable"},
-    )
-    check_range(response, request, stat.st_size)
+        clip = await rt.media.get(spec)
+        try:
+            response = clip_response(clip, name, headers, "video/mp4")
+        except FileNotFoundError:  # evicted by another render between `get` and here: render it again
+            response = clip_response(await rt.media.get(spec), name, headers, "video/mp4")
+    except CacheUnavailable as exc:
+        raise errors.unavailable(f"The video cannot be served right now: {exc}", exc.retry_after_s) from None
+    check_range(response, request, int(response.headers["content-length"]))
     return response
 
 
