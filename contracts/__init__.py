@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any
 from ._client import DEFAULT_BASE_URL, AsyncClient, Client
 from ._errors import ApiError, DownloadError, TransportError, WaitTimeout
 from ._models import (
+    Balance,
     CancelResponse,
+    Identity,
     JobError,
     Model,
     ModelList,
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
         assert_queue_position_never_grows,
         assert_result_agrees,
         assert_result_consistent,
+        assert_status_word,
         assert_terminal_stays,
         operation_for,
     )
@@ -59,6 +62,7 @@ _LAZY: dict[str, str] = {
             "assert_queue_position_never_grows",
             "assert_result_agrees",
             "assert_result_consistent",
+            "assert_status_word",
             "assert_terminal_stays",
             "operation_for",
         ),
@@ -79,9 +83,11 @@ __all__ = [  # noqa: RUF022 (two parts: the client, then the rest of the harness
     "DEFAULT_BASE_URL",
     "ApiError",
     "AsyncClient",
+    "Balance",
     "CancelResponse",
     "Client",
     "DownloadError",
+    "Identity",
     "JobError",
     "Model",
     "ModelList",
@@ -110,6 +116,7 @@ __all__ = [  # noqa: RUF022 (two parts: the client, then the rest of the harness
     "assert_queue_position_never_grows",
     "assert_result_agrees",
     "assert_result_consistent",
+    "assert_status_word",
     "assert_terminal_stays",
     "diff_bodies",
     "operation_for",

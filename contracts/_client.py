@@ -31,7 +31,9 @@ import httpx
 
 from ._errors import ApiError, DownloadError, TransportError, WaitTimeout
 from ._models import (
+    Balance,
     CancelResponse,
+    Identity,
     Model,
     ModelList,
     ResultResponse,
@@ -42,6 +44,8 @@ from ._models import (
 __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_DOWNLOAD_ALLOW_HOSTS",
+    "DEFAULT_SERVERLESS_BASE_URL",
+    "DEFAULT_WEB_BASE_URL",
     "AsyncClient",
     "Client",
     "filename_from_url",
@@ -49,6 +53,12 @@ __all__ = [
 
 DEFAULT_BASE_URL = "https://model-api.runcomfy.net/v1"
 """The real API's base; it includes ``/v1``, as ``RUNCOMFY_MODEL_API_BASE`` does for the real CLI."""
+
+DEFAULT_SERVERLESS_BASE_URL = "https://api.runcomfy.net/prod/v2"
+"""Where RunComfy's CLI reads the balance (``RUNCOMFY_SERVERLESS_API_BASE``): one wallet for every product."""
+
+DEFAULT_WEB_BASE_URL = "https://www.runcomfy.com"
+"""Where RunComfy's CLI asks whom a token belongs to (``RUNCOMFY_WEB_BASE``, ``/api/auth/me``)."""
 
 DEFAULT_DOWNLOAD_ALLOW_HOSTS: tuple[str, ...] = (".runcomfy.net", ".runcomfy.com")
 """Suffixes of the CDN hosts the real CLI downloads outputs from; the base URL's host is added."""
@@ -221,6 +231,17 @@ _parse_cancel = _parser(CancelResponse.from_json, frozenset({"request_id", "outc
 _parse_model = _parser(Model.from_json, frozenset({"model_id", "input_schema", "display_name"}))
 _parse_models = _parser(ModelList.from_json, frozenset({"models", "total"}))
 _parse_categories = _parser(_categories, frozenset({"categories"}))
+_parse_balance = _parser(Balance.from_json, frozenset({"balance_usd", "balance_microdollars", "currency"}))
+_parse_identity = _parser(Identity.from_json, frozenset({"id"}))
+
+
+def _base(given: str | None, env: str, default: str, what: str) -> str:
+    """A base URL: the argument, else the environment variable RunComfy's clients read, else the real one."""
+    base = (given or os.environ.get(env, "").strip() or default).rstrip("/")
+    url = httpx.URL(base)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise ValueError(f"{what} must be an absolute http(s) URL, got {base!r}")
+    return base
 
 
 def _retry_delay(exc: ApiError | TransportError, attempt: int) -> float | None:
@@ -331,12 +352,15 @@ class _Core:
         max_retries: int,
         download_allow_hosts: Iterable[str],
         max_download_bytes: int,
+        serverless_base_url: str | None = None,
+        web_base_url: str | None = None,
     ) -> None:
-        base = (base_url or os.environ.get("RUNCOMFY_MODEL_API_BASE") or DEFAULT_BASE_URL).rstrip("/")
-        self.base = httpx.URL(base)
-        if self.base.scheme not in ("http", "https") or not self.base.host:
-            raise ValueError(f"base_url must be an absolute http(s) URL, got {base!r}")
-        self.base_str = base
+        self.base_str = _base(base_url, "RUNCOMFY_MODEL_API_BASE", DEFAULT_BASE_URL, "base_url")
+        self.base = httpx.URL(self.base_str)
+        self.serverless_base = _base(
+            serverless_base_url, "RUNCOMFY_SERVERLESS_API_BASE", DEFAULT_SERVERLESS_BASE_URL, "serverless_base_url"
+        )
+        self.web_base = _base(web_base_url, "RUNCOMFY_WEB_BASE", DEFAULT_WEB_BASE_URL, "web_base_url")
         self.token = token if token is not None else os.environ.get("RUNCOMFY_TOKEN")
         self.poll_interval = poll_interval
         self.monotonic = monotonic
@@ -361,13 +385,24 @@ class _Core:
         json_body: Any = None,
     ) -> httpx.Request:
         """A request to ``{base}{path}``; the base already ends in ``/v1``."""
+        return self.request_to(method, self.base_str + path, params=params, json_body=json_body)
+
+    def request_to(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        json_body: Any = None,
+    ) -> httpx.Request:
+        """A request with the token to an absolute URL: the Model API's, or one of RunComfy's other APIs."""
         kwargs: dict[str, Any] = {"headers": self._headers()}
         if params:
             kwargs["params"] = dict(params)
         if json_body is not None:
             kwargs["content"] = json.dumps(json_body).encode()
             kwargs["headers"]["Content-Type"] = "application/json"
-        return httpx.Request(method, self.base_str + path, **kwargs)
+        return httpx.Request(method, url, **kwargs)
 
     @staticmethod
     def _model_path(model_id: str) -> str:
@@ -410,10 +445,16 @@ class _Core:
     def cancel(self, request_id: str) -> _Op[CancelResponse]:
         return self._call(self.request("POST", self._request_path(request_id, "cancel")), _parse_cancel)
 
-    def models(self, limit: int, offset: int, category: str | None) -> _Op[ModelList]:
+    def models(
+        self, limit: int, offset: int, category: str | None, search: str | None, kind: str | None, include_schema: bool
+    ) -> _Op[ModelList]:
+        # The order of RunComfy's CLI; empty filters are left out, as it does.
         params: dict[str, str | int] = {"limit": limit, "offset": offset}
-        if category:
-            params["category"] = category
+        for name, value in (("search", search), ("category", category), ("kind", kind)):
+            if value and value.strip():
+                params[name] = value
+        if include_schema:
+            params["include_schema"] = "true"
         return self._call(self.request("GET", "/models", params=params), _parse_models)
 
     def model(self, model_id: str) -> _Op[Model]:
@@ -421,6 +462,12 @@ class _Core:
 
     def categories(self) -> _Op[list[str]]:
         return self._call(self.request("GET", "/models/categories"), _parse_categories)
+
+    def balance(self) -> _Op[Balance]:
+        return self._call(self.request_to("GET", self.serverless_base + "/balance"), _parse_balance)
+
+    def whoami(self) -> _Op[Identity]:
+        return self._call(self.request_to("GET", self.web_base + "/api/auth/me"), _parse_identity)
 
     # -- waiting -------------------------------------------------------------------------------
 
@@ -582,7 +629,9 @@ class Client:
     """Blocking client for the Model API.
 
     ``base_url`` and ``token`` default to ``RUNCOMFY_MODEL_API_BASE`` (else the real API, ``/v1``
-    included) and ``RUNCOMFY_TOKEN``, as RunComfy's own CLI reads them. ``transport`` lets tests
+    included) and ``RUNCOMFY_TOKEN``, as RunComfy's own CLI reads them; so do the bases of the two other
+    APIs the CLI calls, ``serverless_base_url`` (``RUNCOMFY_SERVERLESS_API_BASE``, for `balance`) and
+    ``web_base_url`` (``RUNCOMFY_WEB_BASE``, for `whoami`). ``transport`` lets tests
     plug in ``httpx.MockTransport``; ``sleep`` and ``monotonic`` let them drive `wait()` without
     real time passing.
     """
@@ -600,6 +649,8 @@ class Client:
         max_retries: int = 8,
         download_allow_hosts: Iterable[str] = DEFAULT_DOWNLOAD_ALLOW_HOSTS,
         max_download_bytes: int = MAX_DOWNLOAD_BYTES,
+        serverless_base_url: str | None = None,
+        web_base_url: str | None = None,
     ) -> None:
         self._core = _Core(
             base_url,
@@ -609,6 +660,8 @@ class Client:
             max_retries=max_retries,
             download_allow_hosts=download_allow_hosts,
             max_download_bytes=max_download_bytes,
+            serverless_base_url=serverless_base_url,
+            web_base_url=web_base_url,
         )
         self._sleep = sleep
         self._http = httpx.Client(timeout=timeout, transport=transport, follow_redirects=False)
@@ -678,14 +731,36 @@ class Client:
         """Ask to cancel; only queued jobs can be, otherwise ``outcome`` is ``not_cancellable``."""
         return self._drive(self._core.cancel(request_id))
 
-    def models(self, limit: int = 20, offset: int = 0, category: str | None = None) -> ModelList:
-        return self._drive(self._core.models(limit, offset, category))
+    def models(
+        self,
+        limit: int = 100,
+        offset: int = 0,
+        category: str | None = None,
+        *,
+        search: str | None = None,
+        kind: str | None = None,
+        include_schema: bool = False,
+    ) -> ModelList:
+        """A page of the catalog (RunComfy's clients ask 100 at a time; the API allows 1-500).
+
+        ``search`` matches model ids, names and descriptions; each entry carries its ``input_schema``
+        only with ``include_schema``.
+        """
+        return self._drive(self._core.models(limit, offset, category, search, kind, include_schema))
 
     def model(self, model_id: str) -> Model:
         return self._drive(self._core.model(model_id))
 
     def categories(self) -> list[str]:
         return self._drive(self._core.categories())
+
+    def balance(self) -> Balance:
+        """``GET {serverless base}/balance``: the account's balance in USD."""
+        return self._drive(self._core.balance())
+
+    def whoami(self) -> Identity:
+        """``GET {web base}/api/auth/me``: whom the token belongs to."""
+        return self._drive(self._core.whoami())
 
     def wait(
         self,
@@ -781,6 +856,8 @@ class AsyncClient:
         max_retries: int = 8,
         download_allow_hosts: Iterable[str] = DEFAULT_DOWNLOAD_ALLOW_HOSTS,
         max_download_bytes: int = MAX_DOWNLOAD_BYTES,
+        serverless_base_url: str | None = None,
+        web_base_url: str | None = None,
     ) -> None:
         self._core = _Core(
             base_url,
@@ -790,6 +867,8 @@ class AsyncClient:
             max_retries=max_retries,
             download_allow_hosts=download_allow_hosts,
             max_download_bytes=max_download_bytes,
+            serverless_base_url=serverless_base_url,
+            web_base_url=web_base_url,
         )
         self._sleep = sleep
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport, follow_redirects=False)
@@ -850,14 +929,30 @@ class AsyncClient:
     async def cancel(self, request_id: str) -> CancelResponse:
         return await self._drive(self._core.cancel(request_id))
 
-    async def models(self, limit: int = 20, offset: int = 0, category: str | None = None) -> ModelList:
-        return await self._drive(self._core.models(limit, offset, category))
+    async def models(
+        self,
+        limit: int = 100,
+        offset: int = 0,
+        category: str | None = None,
+        *,
+        search: str | None = None,
+        kind: str | None = None,
+        include_schema: bool = False,
+    ) -> ModelList:
+        """See `Client.models`."""
+        return await self._drive(self._core.models(limit, offset, category, search, kind, include_schema))
 
     async def model(self, model_id: str) -> Model:
         return await self._drive(self._core.model(model_id))
 
     async def categories(self) -> list[str]:
         return await self._drive(self._core.categories())
+
+    async def balance(self) -> Balance:
+        return await self._drive(self._core.balance())
+
+    async def whoami(self) -> Identity:
+        return await self._drive(self._core.whoami())
 
     async def wait(
         self,

@@ -25,7 +25,9 @@ __all__ = [
     "FAILURE_STATUSES",
     "SUCCESS_STATUSES",
     "TERMINAL_STATUSES",
+    "Balance",
     "CancelResponse",
+    "Identity",
     "JobError",
     "Model",
     "ModelList",
@@ -252,3 +254,33 @@ class ModelList(_FromJson):
 
     def __len__(self) -> int:
         return len(self.models)
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Balance(_FromJson):
+    """Answer to ``GET {serverless base}/balance`` (``/prod/v2/balance``): the account's one wallet, which
+    pays for Model API jobs and RunComfy's other products alike."""
+
+    balance_usd: float | None = None
+    balance_microdollars: int | None = None
+    currency: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True, config=_CONFIG)
+class Identity(_FromJson):
+    """Answer to ``GET {web base}/api/auth/me``: whom the token belongs to. Only ``id`` is required, as in
+    RunComfy's CLI; the rest is shown when present."""
+
+    id: str
+    email: str | None = None
+    display_name: str | None = None
+    username: str | None = None
+    token_type: str | None = None
+    token_created_at: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def label(self) -> str:
+        """The name to show: email, else display name, else username, else the id (the CLI's order)."""
+        return self.email or self.display_name or self.username or self.id

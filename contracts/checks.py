@@ -8,7 +8,8 @@ Schema checks read the schemas from the contract itself (`$ref`s resolved by `mo
 change to the contract changes the checks with it. Lifecycle checks encode the rules the contract states
 in prose, one function per rule, so that a failure names the rule that was broken:
 
-- statuses come only from the contract's enums;
+- statuses come only from the contract's enums, and status words from the closed sets RunComfy's clients
+  know (`assert_status_word`): a word outside them stalls or stops those clients whatever the schema says;
 - a job never moves backwards (`in_queue` -> `in_progress` -> a terminal state, or `in_queue` ->
   `cancelled`), and a terminal state never changes;
 - `queue_position` is present only while `in_queue` and never grows;
@@ -29,8 +30,11 @@ from mock_server.spec import Operation, load_spec, operation_index, operations, 
 
 __all__ = [
     "RESULT_STATUSES",
+    "RESULT_WORDS",
     "STATUSES",
     "STATUS_ORDER",
+    "STATUS_WORDS",
+    "STATUS_WORD_SETS",
     "TERMINAL",
     "ContractViolation",
     "assert_conforms",
@@ -38,6 +42,7 @@ __all__ = [
     "assert_queue_position_never_grows",
     "assert_result_agrees",
     "assert_result_consistent",
+    "assert_status_word",
     "assert_terminal_stays",
     "operation_for",
     "schema_errors",
@@ -189,6 +194,55 @@ STATUSES: tuple[str, ...] = _enum_at("#/components/schemas/JobStatus")
 RESULT_STATUSES: tuple[str, ...] = _enum_at("#/components/schemas/ResultResponse", "properties", "status")
 #: Words after which a job never changes again, on any of the three routes.
 TERMINAL: frozenset[str] = frozenset({"completed", "succeeded", "failed", "cancelled"})
+
+#: The words `/status` and `/cancel` may say, and no others. RunComfy's clients treat this set as closed:
+#: the CLI (v0.2) stops with exit 1 on any other word, the MCP client keeps polling until its time-out on
+#: `succeeded` or `canceled`, the ComfyUI partner nodes fail on `canceled`. `failed` is a server setting's
+#: word for a failed job (the default shows `completed`); every client stops on it.
+STATUS_WORDS: frozenset[str] = frozenset({"in_queue", "in_progress", "completed", "cancelled", "failed"})
+#: The words `/result` may say: the status words plus `succeeded`, the default success word there.
+RESULT_WORDS: frozenset[str] = STATUS_WORDS | {"succeeded"}
+#: Which closed set each operation's `status` is held to.
+STATUS_WORD_SETS: Mapping[str, frozenset[str]] = {
+    "getStatus": STATUS_WORDS,
+    "cancelRequest": STATUS_WORDS,
+    "getResult": RESULT_WORDS,
+}
+_ROUTE_OF = {"getStatus": "/status", "cancelRequest": "/cancel", "getResult": "/result"}
+_NEAR_MISSES = {
+    "canceled": "the API spells it 'cancelled'",
+    "succeeded": "'succeeded' is a /result word; /status says 'completed'",
+    "success": "the API says 'completed' (or 'succeeded' on /result)",
+    "queued": "the API says 'in_queue'",
+    "running": "the API says 'in_progress'",
+    "processing": "the API says 'in_progress'",
+    "error": "the API says 'failed'",
+}
+
+
+def assert_status_word(body: Any, operation_id: str) -> None:
+    """The `status` of a `getStatus`, `cancelRequest` or `getResult` answer is a word of its closed set.
+
+    Checked apart from the schema on purpose: the set comes from what RunComfy's own clients accept,
+    so a contract (or a server) that grows a word such as `canceled` is caught even if its enum says
+    otherwise. A missing or non-string `status` is a violation too. Other operations answer no status
+    word; asking about one is a mistake in the caller and raises KeyError.
+    """
+    if operation_id not in STATUS_WORD_SETS:
+        raise KeyError(f"{operation_id!r} answers no status word; known: {', '.join(STATUS_WORD_SETS)}")
+    allowed = STATUS_WORD_SETS[operation_id]
+    word = body.get("status") if isinstance(body, Mapping) else None
+    if isinstance(word, str) and word in allowed:
+        return
+    route = _ROUTE_OF[operation_id]
+    hint = _NEAR_MISSES.get(word, "") if isinstance(word, str) else "it must be a string"
+    if isinstance(word, str) and not hint and word.lower() in allowed:
+        hint = "the words are lower case"
+    raise ContractViolation(
+        f"{operation_id} answered status {word!r} on {route}: not a word of the closed set "
+        f"{', '.join(sorted(allowed))}{f' ({hint})' if hint else ''}; RunComfy's clients stop or stall on any other"
+    )
+
 
 #: How far along a job is: a status may only move to an equal or higher rank.
 STATUS_ORDER: Mapping[str, int] = {

@@ -1,8 +1,8 @@
 """`kling-mock`: serve the mock, inspect an MP4, and talk to any server of the contract.
 
-`serve` and `inspect` live here; `run`, `status`, `result`, `cancel` and `models` are the harness's client
-commands, which the harness registers in the `kling_mock.commands` entry point group (pyproject.toml), so
-one install gives both halves while this package never imports the harness.
+`serve` and `inspect` live here; `run`, `status`, `result`, `cancel`, `models`, `balance`, `whoami` and `drift`
+are the harness's commands, which the harness registers in the `kling_mock.commands` entry point group
+(pyproject.toml), so one install gives both halves while this package never imports the harness.
 """
 
 from __future__ import annotations
@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
 def add_plugin_commands(sub: Any) -> None:
     """Commands other packages offer under `kling-mock`, found through the `kling_mock.commands` entry
     point group: each entry is a function that adds its subparsers. The harness adds its client commands
-    (`run`, `status`, `result`, `cancel`, `models`) this way, so the server never imports the harness."""
+    (`run`, `status`, `result`, `cancel`, `models`, `balance`, `whoami`) and `drift` this way, so the server
+    never imports the harness."""
     for entry in entry_points(group=COMMANDS_GROUP):
         try:
             add = entry.load()

@@ -26,8 +26,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         yield srv
 
 
-def run(args: list[str], base_url: str, token: str | None = "cli-user", timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNCOMFY_")}
+def run(
+    args: list[str], base_url: str, token: str | None = "cli-user", timeout: float = 120, **extra_env: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNCOMFY_") and k != "CI"}
+    env.update(extra_env)
     env["RUNCOMFY_MODEL_API_BASE"] = base_url
     if token is not None:
         env["RUNCOMFY_TOKEN"] = token
@@ -70,6 +73,25 @@ def test_status_result_cancel_and_models_commands(server: LiveServer) -> None:
     request_id = json.loads(submitted.stdout)["request_id"]
     assert run(["status", request_id], server.base_url).returncode == 0
     assert run(["cancel", request_id], server.base_url).returncode == 0
-    models = run(["models", "list"], server.base_url)
+    models = run(["models", "list", "--output", "json"], server.base_url)
     assert models.returncode == 0 and json.loads(models.stdout)["total"] == 6
     assert run(["status", request_id], server.base_url, token="someone-else").returncode == 77
+
+
+def test_balance_and_whoami_against_the_mocks_other_hosts(server: LiveServer) -> None:
+    """The two other bases RunComfy's CLI reads, both pointed at the mock."""
+    bases = {"RUNCOMFY_SERVERLESS_API_BASE": server.origin + "/prod/v2", "RUNCOMFY_WEB_BASE": server.origin}
+    balance = run(["balance"], server.base_url, **bases)
+    assert balance.returncode == 0, balance.stderr
+    assert balance.stdout.startswith("balance: $") and balance.stdout.rstrip().endswith(" USD")
+    me = run(["whoami"], server.base_url, token="cli-whoami", **bases)
+    assert me.returncode == 0, me.stderr
+    assert "token type: api" in me.stderr and "user id: " in me.stderr
+    assert run(["whoami"], server.base_url, token=None, **bases).returncode == 77
+
+
+def test_the_mocks_own_catalog_shows_no_critical_drift(server: LiveServer) -> None:
+    """`drift --target URL` on the mock: the catalog it serves says what its openapi.yaml says."""
+    proc = run(["drift", "--target", server.base_url, "--min-severity", "critical"], server.base_url)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "drift: 0 critical" in proc.stdout

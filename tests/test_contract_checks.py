@@ -8,6 +8,8 @@ import pytest
 
 from contracts.checks import (
     RESULT_STATUSES,
+    RESULT_WORDS,
+    STATUS_WORDS,
     STATUSES,
     ContractViolation,
     assert_conforms,
@@ -15,6 +17,7 @@ from contracts.checks import (
     assert_queue_position_never_grows,
     assert_result_agrees,
     assert_result_consistent,
+    assert_status_word,
     assert_terminal_stays,
     operation_for,
     schema_errors,
@@ -188,3 +191,61 @@ def test_result_fields_fit_its_status() -> None:
     for body, message in bad:
         with pytest.raises(ContractViolation, match=message):
             assert_result_consistent(body)
+
+
+# --------------------------------------------------------------------------------------------------
+# closed sets of status words
+
+
+def test_the_contracts_enums_stay_inside_the_closed_sets_clients_know() -> None:
+    """The closed sets come from RunComfy's clients, not from openapi.yaml: the contract may not grow a word."""
+    assert set(STATUSES) <= STATUS_WORDS
+    assert set(RESULT_STATUSES) <= RESULT_WORDS
+    assert {"in_queue", "in_progress", "completed", "cancelled", "failed"} == STATUS_WORDS
+    assert STATUS_WORDS | {"succeeded"} == RESULT_WORDS
+
+
+@pytest.mark.parametrize("word", sorted(STATUS_WORDS))
+def test_every_status_word_passes_on_status_and_cancel(word: str) -> None:
+    assert_status_word(status(word), "getStatus")
+    assert_status_word({"request_id": RID, "status": word, "outcome": "not_cancellable"}, "cancelRequest")
+
+
+@pytest.mark.parametrize("word", sorted(RESULT_WORDS))
+def test_every_result_word_passes_on_result(word: str) -> None:
+    assert_status_word(result(word), "getResult")
+
+
+@pytest.mark.parametrize(
+    ("operation_id", "word", "hint"),
+    [
+        ("getStatus", "canceled", "the API spells it 'cancelled'"),
+        ("getResult", "canceled", "the API spells it 'cancelled'"),
+        ("cancelRequest", "canceled", "the API spells it 'cancelled'"),
+        ("getStatus", "succeeded", "'succeeded' is a /result word"),
+        ("cancelRequest", "succeeded", "'succeeded' is a /result word"),
+        ("getStatus", "queued", "'in_queue'"),
+        ("getResult", "running", "'in_progress'"),
+        ("getStatus", "Completed", "lower case"),
+        ("getStatus", "paused", None),
+        ("getStatus", "", None),
+    ],
+)
+def test_a_word_outside_the_closed_set_is_refused(operation_id: str, word: str, hint: str | None) -> None:
+    body = {"request_id": RID, "status": word}
+    with pytest.raises(ContractViolation, match="not a word of the closed set") as info:
+        assert_status_word(body, operation_id)
+    assert repr(word) in str(info.value)
+    if hint is not None:
+        assert hint in str(info.value)
+
+
+@pytest.mark.parametrize("body", [{"request_id": RID}, {"request_id": RID, "status": None}, {"status": 3}, ["in_queue"]])
+def test_a_missing_or_non_string_status_is_refused(body: Any) -> None:
+    with pytest.raises(ContractViolation):
+        assert_status_word(body, "getStatus")
+
+
+def test_asking_about_an_operation_without_a_status_word_fails_loudly() -> None:
+    with pytest.raises(KeyError, match="answers no status word"):
+        assert_status_word({"status": "in_queue"}, "submitProTextToVideo")

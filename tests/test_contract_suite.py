@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -92,28 +92,14 @@ class AcceptsDuration16:
         await self.app({**scope, "headers": headers}, replay, send)
 
 
-class QueuePositionCountsJobsBehind:
-    """Bug: `queue_position` also counts the account's jobs submitted *after* this one, so it grows."""
+class _RewritesAnswers:
+    """The app, with each `/v1` answer's body passed through `rewrite` before it is sent."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.order: dict[bytes, list[str]] = {}
 
     def rewrite(self, scope: Scope, token: bytes, raw: bytes) -> bytes:
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            return raw
-        if not isinstance(data, dict):
-            return raw
-        if scope["method"] == "POST" and scope["path"].startswith("/v1/models/") and "status_url" in data:
-            self.order.setdefault(token, []).append(str(data["request_id"]))
-            return raw
-        ids = self.order.get(token, [])
-        if data.get("status") == "in_queue" and isinstance(data.get("queue_position"), int) and data["request_id"] in ids:
-            data["queue_position"] += len(ids) - 1 - ids.index(data["request_id"])
-            return json.dumps(data).encode()
-        return raw
+        raise NotImplementedError
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
@@ -141,6 +127,45 @@ class QueuePositionCountsJobsBehind:
             await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, buffered)
+
+
+
+class QueuePositionCountsJobsBehind(_RewritesAnswers):
+    """Bug: `queue_position` also counts the account's jobs submitted *after* this one, so it grows."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app)
+        self.order: dict[bytes, list[str]] = {}
+
+    def rewrite(self, scope: Scope, token: bytes, raw: bytes) -> bytes:
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return raw
+        if not isinstance(data, dict):
+            return raw
+        if scope["method"] == "POST" and scope["path"].startswith("/v1/models/") and "status_url" in data:
+            self.order.setdefault(token, []).append(str(data["request_id"]))
+            return raw
+        ids = self.order.get(token, [])
+        if data.get("status") == "in_queue" and isinstance(data.get("queue_position"), int) and data["request_id"] in ids:
+            data["queue_position"] += len(ids) - 1 - ids.index(data["request_id"])
+            return json.dumps(data).encode()
+        return raw
+
+class SaysCanceledOnStatus(_RewritesAnswers):
+    """Bug: `/status` speaks another API's words: `canceled` for `cancelled`, `succeeded` for `completed`."""
+
+    WORDS: ClassVar[dict[str, str]] = {"cancelled": "canceled", "completed": "succeeded"}
+
+    def rewrite(self, scope: Scope, token: bytes, raw: bytes) -> bytes:
+        if not scope["path"].endswith("/status"):
+            return raw
+        data = json.loads(raw)
+        if isinstance(data, dict) and data.get("status") in self.WORDS:
+            data["status"] = self.WORDS[data["status"]]
+            return json.dumps(data).encode()
+        return raw
 
 
 def _unchanged(app: ASGIApp) -> ASGIApp:
@@ -193,6 +218,17 @@ def test_the_suite_finds_a_queue_position_that_grows(tmp_path: Path, serve: Any)
     failures = failed_tests(output)
     assert failures and all("test_lifecycle_machine" in f for f in failures), failures
     assert re.search(r"queue_position (grew from \d+ to \d+|went from \d+ to \d+)", output), output
+
+
+def test_the_suite_finds_status_words_clients_do_not_know(tmp_path: Path, serve: Any) -> None:
+    output = run_suite(
+        tmp_path, "--target", serve(SaysCanceledOnStatus), "--token", "suite-token",
+        module="contracts.suite.test_lifecycle_machine",
+    )  # fmt: skip
+    assert output.startswith("exit code 1\n"), output
+    failures = failed_tests(output)
+    assert failures and all("test_the_lifecycle_keeps_the_contract" in f for f in failures), failures
+    assert re.search(r"getStatus answered status '(canceled|succeeded)' on /status: not a word of the closed set", output), output
 
 
 # --- real mode: never without a token, never in CI, never paid without --max-spend ---------------------------

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from contracts import DEFAULT_BASE_URL
+from contracts._env import in_ci
 
 from .target import Kind, Target
 
@@ -50,14 +51,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def real_mode_refusal(token: str | None) -> str | None:
     """Why the suite must not call the real API now, if it must not: never from CI (a shared pipeline
     must not spend anyone's money or leak their token), and never without a token."""
-    if _in_ci():
+    if in_ci():
         return "contract suite: --target real never runs in CI (CI is set); run it by hand"
     if not token:
         return "contract suite: --target real needs RUNCOMFY_TOKEN (or --token); nothing was called"

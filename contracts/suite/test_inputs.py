@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from contracts.checks import assert_conforms
+from contracts.checks import assert_conforms, assert_status_word
 from contracts.strategies import Invalid, invalid_cases, model_ids, valid_inputs
 from contracts.suite.target import Exchange, Target, estimate_cost, model_path
 from mock_server.spec import submit_operations
@@ -76,6 +76,7 @@ def test_valid_body_is_accepted_with_the_four_urls(target: Target, model_id: str
             ):
                 followed = target.call(method, ex.body[key], token=token)
                 assert followed.status_code == 200, f"{key} of an accepted job does not answer: {followed.describe()}"
+                assert_status_word(followed.body, operation)
                 assert_conforms(followed.body, 200, operation)
                 assert followed.body["request_id"] == rid, f"{key} answers another request: {followed.describe()}"
         finally:

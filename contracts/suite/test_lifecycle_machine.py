@@ -3,7 +3,8 @@
 After every step the machine reads the status of every job it has submitted, and every answer is held to
 its schema in `openapi.yaml` and to the rules of `contracts.checks`:
 
-- statuses come only from the contract, and never move backwards;
+- statuses come only from the contract and from the closed sets of words RunComfy's clients know (checked
+  before the schema, so the report names the word), and never move backwards;
 - `queue_position` is there exactly while `in_queue`, and never grows;
 - cancel succeeds only while queued (and a queued job can be cancelled); a cancelled job stays cancelled;
 - a terminal state never changes, on `/status` or on `/result` (whose body then stays the same);
@@ -39,6 +40,7 @@ from hypothesis.stateful import (
 )
 
 from contracts.checks import (
+    STATUS_WORD_SETS,
     STATUSES,
     TERMINAL,
     ContractViolation,
@@ -47,6 +49,7 @@ from contracts.checks import (
     assert_queue_position_never_grows,
     assert_result_agrees,
     assert_result_consistent,
+    assert_status_word,
     assert_terminal_stays,
 )
 from contracts.suite.target import Exchange, Target, estimate_cost, model_path
@@ -91,9 +94,12 @@ class Seen:
 
 
 def _ok(ex: Exchange, operation_id: str) -> dict[str, Any]:
-    """A 200 that fits its schema, or a failure that says what came back."""
+    """A 200 whose status word is one clients know and whose body fits its schema, or a failure that says
+    what came back."""
     if ex.status_code != 200:
         raise ContractViolation(f"{operation_id} of a job this account submitted failed: {ex.describe()}")
+    if operation_id in STATUS_WORD_SETS:
+        assert_status_word(ex.body, operation_id)
     assert_conforms(ex.body, 200, operation_id)
     body: dict[str, Any] = ex.body
     return body

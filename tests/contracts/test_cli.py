@@ -134,6 +134,9 @@ def run_cli(
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("RUNCOMFY_TOKEN", raising=False)
     monkeypatch.delenv("RUNCOMFY_MODEL_API_BASE", raising=False)
+    monkeypatch.delenv("RUNCOMFY_SERVERLESS_API_BASE", raising=False)
+    monkeypatch.delenv("RUNCOMFY_WEB_BASE", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.chdir(tmp_path)  # `run` downloads into "." by default
 
 
@@ -244,7 +247,7 @@ def test_status_result_cancel_and_catalog_print_json() -> None:
     cancelled = run_cli(["cancel", "r", *GLOBAL], fake)
     assert (cancelled.code, cancelled.json()["outcome"]) == (0, "not_cancellable")
     listed = run_cli(
-        ["models", "list", "--limit", "5", "--offset", "5", "--category", "video", *GLOBAL], fake
+        ["models", "list", "--limit", "5", "--offset", "5", "--category", "video", "--output", "json", *GLOBAL], fake
     )
     assert listed.json()["models"][0]["model_id"] == MODEL
     assert str(fake.requests[-1].url) == f"{BASE}/models?limit=5&offset=5&category=video"
@@ -355,7 +358,6 @@ def test_a_base_url_that_is_not_http_exits_2() -> None:
     [
         (["run", MODEL, "--input", "{not json"], "invalid input JSON"),
         (["run", MODEL, "--input", "[1, 2]"], "JSON object"),
-        (["run", MODEL, "--input-file", "/nonexistent/req.json"], "cannot read input file"),
         (["run", "kling-3.0", "--input", "{}"], "not a valid model id"),
     ],
 )
@@ -501,3 +503,195 @@ def test_exit_code_mapping_matches_the_real_cli() -> None:
     assert cli.exit_code_for(TransportError("refused")) == 1
     assert cli.exit_code_for(TransportError("slow", is_timeout=True)) == 75
     assert cli.exit_code_for(WaitTimeout("r", 5)) == 75
+
+
+# --------------------------------------------------------------------------------------------------
+# Parity with RunComfy's CLI v0.2
+
+
+def test_a_missing_input_file_exits_66_and_an_unreadable_one_1(tmp_path: Path) -> None:
+    """EX_NOINPUT for a file that is not there; other local read failures are unclassified (1), as the real CLI."""
+    missing = run_cli(["run", MODEL, "--input-file", str(tmp_path / "nope.json"), *GLOBAL])
+    assert (missing.code, missing.fake.requests) == (66, [])
+    assert "does not exist" in missing.err
+    (tmp_path / "latin1.json").write_bytes(b'{"prompt": "caf\xe9"}')
+    for path in (tmp_path, tmp_path / "latin1.json"):  # a folder, a file that is not UTF-8
+        unreadable = run_cli(["run", MODEL, "--input-file", str(path), *GLOBAL])
+        assert (unreadable.code, unreadable.fake.requests) == (1, [])
+        assert "cannot read input file" in unreadable.err
+
+
+@pytest.mark.parametrize("word", ["running", "queued", "succeeded_partially", ""])
+def test_an_unknown_status_word_ends_the_wait_with_exit_1(word: str) -> None:
+    fake = job(["in_queue", word, "completed"])
+    result = run_cli(["run", MODEL, "--input", "{}", *GLOBAL], fake)
+    assert result.code == 1
+    assert f"unexpected status `{word}`" in result.err
+    assert "GET /v1/requests/req-1/result" not in fake.calls()
+    assert result.out == ""
+
+
+@pytest.mark.parametrize("word", ["canceled", "CANCELLED", "Succeeded", "failed"])
+def test_every_terminal_spelling_the_real_cli_knows_ends_the_wait(word: str) -> None:
+    fake = job(["in_progress", word], {"request_id": "req-1", "status": word.lower(), "error": None})
+    result = run_cli(["run", MODEL, "--input", "{}", "--no-download", *GLOBAL], fake)
+    assert "unexpected status" not in result.err
+    assert "GET /v1/requests/req-1/result" in fake.calls()
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        ({"error_code": "timeout", "error_message": "generation took too long"}, 75),
+        ({"error_code": "internal_error", "error_message": "the GPU timed out"}, 75),
+        ({"error_code": 429001, "error_message": "upstream busy"}, 75),
+        ({"error_code": "auth", "error_message": "Unauthorized upstream"}, 77),
+        ({"error_code": 401001, "error_message": "token revoked"}, 77),
+        ({"error_code": "bad_request", "error_message": "Invalid input: start image unreadable"}, 65),
+        ("invalid JSON in prompt", 65),
+        ({"error_code": "content_moderation", "error_message": "refused"}, 1),
+        ({"error_code": 500001, "error_message": "gpu lost"}, 1),
+        (None, 1),
+    ],
+)
+def test_a_failed_jobs_exit_code_comes_from_its_error_text(error: Any, code: int) -> None:
+    body = {"request_id": "req-1", "status": "failed", "error": error}
+    ran = run_cli(["run", MODEL, "--input", "{}", *GLOBAL], job(["completed"], body))
+    fetched = run_cli(["result", "req-1", *GLOBAL], job(["completed"], body))
+    assert (ran.code, fetched.code) == (code, code), (ran.err, fetched.err)
+    assert "error: request req-1 failed" in ran.err
+
+
+def test_a_cancelled_job_exits_1_whatever_its_id_says() -> None:
+    body = {"request_id": "req-401-timeout", "status": "cancelled"}
+    assert run_cli(["result", "req-1", *GLOBAL], job(["cancelled"], body)).code == 1
+
+
+def _catalog(*models: dict[str, Any], total: int | None = None) -> httpx.Response:
+    return httpx.Response(200, json={"models": list(models), "total": len(models) if total is None else total})
+
+
+ENTRY = {
+    "model_id": MODEL,
+    "display_name": "Kling 3.0 Pro Text to Video",
+    "categories": ["video", "text-to-video"],
+    "base_price_usd": 0.112,
+    "price_unit": "second",
+}
+
+
+def test_models_list_sends_every_filter_in_the_real_clis_order() -> None:
+    fake = Fake({"GET /v1/models": _catalog(ENTRY)})
+    argv = ["models", "list", "--search", "kling", "--category", "text-to-video", "--kind", "model",
+            "--include-schema", "--limit", "500", "--offset", "3", *GLOBAL]  # fmt: skip
+    assert run_cli(argv, fake).code == 0
+    assert run_cli(["models", "list", "--search", " ", *GLOBAL], fake).code == 0
+    assert [str(r.url) for r in fake.requests] == [
+        f"{BASE}/models?limit=500&offset=3&search=kling&category=text-to-video&kind=model&include_schema=true",
+        f"{BASE}/models?limit=100&offset=0",
+    ]
+
+
+@pytest.mark.parametrize("argv", [["--limit", "0"], ["--limit", "501"], ["--limit", "ten"], ["--offset", "-1"]])
+def test_models_list_limits_are_1_to_500(argv: list[str]) -> None:
+    result = run_cli(["models", "list", *argv, *GLOBAL])
+    assert (result.code, result.fake.requests) == (2, [])
+
+
+def test_models_list_prints_the_real_clis_table() -> None:
+    other = {"model_id": "kling/kling-3.0/4k/image-to-video", "display_name": "4K", "categories": [],
+             "base_price_usd": 0.42, "price_unit": "second"}  # fmt: skip
+    fake = Fake({"GET /v1/models": _catalog(ENTRY, other, {"model_id": "x/y"}, total=9)})
+    result = run_cli(["models", "list", "--offset", "2", *GLOBAL], fake)
+    assert result.code == 0
+    assert result.out.splitlines() == [
+        "MODEL_ID                           NAME                         CATEGORY             PRICE",
+        "kling/kling-3.0/pro/text-to-video  Kling 3.0 Pro Text to Video  video,text-to-video  $0.112/second",
+        "kling/kling-3.0/4k/image-to-video  4K                           -                    $0.42/second",
+        "x/y                                -                            -                    -",
+    ]
+    assert result.err == "Showing 3-5 of 9 (page with --offset/--limit; filter with --search/--category)\n"
+
+
+def test_models_list_says_when_nothing_matched() -> None:
+    result = run_cli(["models", "list", "--search", "sora", *GLOBAL], Fake({"GET /v1/models": _catalog()}))
+    assert (result.code, result.out, result.err) == (0, "", "[info] No models matched.\n")
+
+
+def test_models_list_prints_json_with_include_schema_or_output_json() -> None:
+    fake = Fake({"GET /v1/models": _catalog(ENTRY)})
+    with_schema = run_cli(["models", "list", "--include-schema", *GLOBAL], fake)
+    assert json.loads(with_schema.out)["models"][0]["model_id"] == MODEL
+    compact = run_cli(["models", "list", "--output", "json", *GLOBAL], fake)
+    assert compact.out.count("\n") == 1 and json.loads(compact.out)["total"] == 1
+    assert compact.err == ""
+
+
+BALANCE = "GET https://api.runcomfy.net/prod/v2/balance"
+ME = "GET https://www.runcomfy.com/api/auth/me"
+
+
+def test_balance_prints_the_real_clis_line_from_the_serverless_api() -> None:
+    fake = Fake({BALANCE: httpx.Response(200, json={"balance_usd": 12.345, "balance_microdollars": 12345000, "currency": "USD"})})
+    result = run_cli(["balance", "--token", "tok"], fake)
+    assert (result.code, result.out, result.err) == (0, "balance: $12.35 USD\n", "")
+    assert fake.requests[0].headers["Authorization"] == "Bearer tok"
+    compact = run_cli(["balance", "--token", "tok", "--output", "json"], fake)
+    assert json.loads(compact.out) == {"balance_usd": 12.345, "balance_microdollars": 12345000, "currency": "USD"}
+
+
+def test_balance_without_balance_usd_prints_the_answer() -> None:
+    fake = Fake({BALANCE: httpx.Response(200, json={"currency": "EUR", "balance_microdollars": 5})})
+    result = run_cli(["balance", "--token", "tok"], fake)
+    assert result.code == 0 and json.loads(result.out) == {"currency": "EUR", "balance_microdollars": 5}
+
+
+def test_balance_and_whoami_follow_the_clis_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNCOMFY_SERVERLESS_API_BASE", "http://127.0.0.1:8765/prod/v2")
+    monkeypatch.setenv("RUNCOMFY_WEB_BASE", "http://127.0.0.1:8765/")
+    monkeypatch.setenv("RUNCOMFY_TOKEN", "env-tok")
+    fake = Fake(
+        {
+            "GET /prod/v2/balance": httpx.Response(200, json={"balance_usd": 1, "currency": "USD"}),
+            "GET /api/auth/me": httpx.Response(200, json={"id": "acct-9"}),
+        }
+    )
+    assert run_cli(["balance"], fake).out == "balance: $1.00 USD\n"
+    assert run_cli(["whoami"], fake).code == 0
+    assert run_cli(["whoami", "--web-base", "http://127.0.0.1:8765"], fake).code == 0
+    assert fake.calls() == ["GET /prod/v2/balance", "GET /api/auth/me", "GET /api/auth/me"]
+    assert {r.headers["Authorization"] for r in fake.requests} == {"Bearer env-tok"}
+
+
+def test_whoami_prints_the_account_like_the_real_cli() -> None:
+    body = {"id": "acct-1", "display_name": "my-token", "token_type": "api", "email": None}
+    fake = Fake({ME: httpx.Response(200, json=body)})
+    plain = run_cli(["whoami", "--token", "tok"], fake)
+    assert (plain.code, plain.out) == (0, "")
+    assert plain.err.splitlines() == ["[user] my-token", "   token type: api", "   user id: acct-1"]
+    on_a_terminal = run_cli(["whoami", "--token", "tok"], fake, tty=True)
+    assert on_a_terminal.err.splitlines()[0] == "📛 my-token"
+    compact = run_cli(["whoami", "--token", "tok", "--output", "json"], fake)
+    assert json.loads(compact.out) == {
+        "id": "acct-1", "email": None, "display_name": "my-token", "username": None,
+        "token_type": "api", "token_created_at": None,
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("command", ["balance", "whoami"])
+def test_balance_and_whoami_need_a_token_and_exit_77_when_it_is_refused(command: str) -> None:
+    assert run_cli([command]).code == 77
+    fake = Fake({BALANCE: error(401, 401001, "Unauthorized"), ME: error(401, 401001, "Unauthorized")})
+    refused = run_cli([command, "--token", "bad"], fake)
+    assert refused.code == 77 and "401 401001" in refused.err
+
+
+def test_output_json_keeps_stderr_for_errors_as_json_lines() -> None:
+    fake = job(["in_queue", "in_progress", "completed"])
+    ok = run_cli(["run", MODEL, "--input", "{}", "--no-download", "--output", "json", *GLOBAL], fake)
+    assert ok.code == 0 and ok.err == ""
+    assert ok.out.count("\n") == 1 and json.loads(ok.out)["status"] == "succeeded"
+    fake = Fake({f"POST /v1/models/{MODEL}": error(422, 422001, "bad", detail=[{"loc": ["body", "duration"], "msg": "<= 15"}])})
+    refused = run_cli(["run", MODEL, "--input", "{}", "--output", "json", *GLOBAL], fake)
+    assert refused.code == 65
+    assert json.loads(refused.err) == {"error": "422 422001: bad", "detail": ["body.duration: <= 15"]}

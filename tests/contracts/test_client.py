@@ -17,9 +17,11 @@ import pytest
 from contracts import (
     ApiError,
     AsyncClient,
+    Balance,
     CancelResponse,
     Client,
     DownloadError,
+    Identity,
     JobError,
     Model,
     ModelList,
@@ -137,6 +139,8 @@ class FakeClock:
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RUNCOMFY_TOKEN", raising=False)
     monkeypatch.delenv("RUNCOMFY_MODEL_API_BASE", raising=False)
+    monkeypatch.delenv("RUNCOMFY_SERVERLESS_API_BASE", raising=False)
+    monkeypatch.delenv("RUNCOMFY_WEB_BASE", raising=False)
 
 
 @pytest.fixture
@@ -264,7 +268,7 @@ def test_catalog_calls_and_query_parameters(client: Client, api: FakeApi) -> Non
     assert model.raw["new_field"] == 1
     assert [str(r.url) for r in api.requests] == [
         f"{BASE}/models?limit=5&offset=10&category=video",
-        f"{BASE}/models?limit=20&offset=0",
+        f"{BASE}/models?limit=100&offset=0",  # RunComfy's clients ask for 100 at a time
         f"{BASE}/models/categories",
         f"{BASE}/models/{MODEL}",
     ]
@@ -294,6 +298,85 @@ def test_default_base_is_the_real_api_with_v1() -> None:
 def test_a_base_url_that_is_not_http_is_rejected() -> None:
     with pytest.raises(ValueError):
         Client("ftp://example.net/v1", "t")
+
+
+def test_catalog_filters_are_sent_in_the_clis_order_and_empty_ones_left_out(client: Client, api: FakeApi) -> None:
+    api.script("GET", "/v1/models", *[httpx.Response(200, json={"models": [], "total": 0})] * 2)
+    client.models(200, 5, "image-to-video", search="kling 3", kind="model", include_schema=True)
+    client.models(search=" ", kind="", category="")
+    assert [str(r.url) for r in api.requests] == [
+        f"{BASE}/models?limit=200&offset=5&search=kling+3&category=image-to-video&kind=model&include_schema=true",
+        f"{BASE}/models?limit=100&offset=0",
+    ]
+
+
+def _balance_and_identity(requests: list[httpx.Request]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        if request.url.path.endswith("/balance"):
+            return httpx.Response(200, json={"balance_usd": 12.5, "balance_microdollars": 12_500_000, "currency": "USD"})
+        return httpx.Response(200, json={"id": "acct-1", "display_name": "Ada", "token_type": "api", "plan": "x"})
+
+    return httpx.MockTransport(handler)
+
+
+def test_balance_and_whoami_call_the_other_two_apis_with_the_token() -> None:
+    requests: list[httpx.Request] = []
+    with Client(BASE, TOKEN, transport=_balance_and_identity(requests)) as c:
+        balance = c.balance()
+        me = c.whoami()
+    assert isinstance(balance, Balance) and isinstance(me, Identity)
+    assert (balance.balance_usd, balance.balance_microdollars, balance.currency) == (12.5, 12_500_000, "USD")
+    assert (me.id, me.label, me.token_type, me.raw["plan"]) == ("acct-1", "Ada", "api", "x")
+    assert [str(r.url) for r in requests] == [
+        "https://api.runcomfy.net/prod/v2/balance",
+        "https://www.runcomfy.com/api/auth/me",
+    ]
+    assert {r.headers["Authorization"] for r in requests} == {f"Bearer {TOKEN}"}
+
+
+def test_the_other_bases_come_from_the_clis_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNCOMFY_SERVERLESS_API_BASE", "http://127.0.0.1:8000/prod/v2/")
+    monkeypatch.setenv("RUNCOMFY_WEB_BASE", "http://127.0.0.1:8000")
+    requests: list[httpx.Request] = []
+    with Client(BASE, TOKEN, transport=_balance_and_identity(requests)) as c:
+        c.balance()
+        c.whoami()
+    with Client(BASE, TOKEN, transport=_balance_and_identity(requests), web_base_url="http://127.0.0.1:9/x") as c:
+        c.whoami()
+    assert [str(r.url) for r in requests] == [
+        "http://127.0.0.1:8000/prod/v2/balance",
+        "http://127.0.0.1:8000/api/auth/me",
+        "http://127.0.0.1:9/x/api/auth/me",
+    ]
+    with pytest.raises(ValueError, match="web_base_url"):
+        Client(BASE, TOKEN, web_base_url="file:///etc")
+
+
+def test_whoami_without_an_id_is_a_broken_answer(api: FakeApi) -> None:
+    api.script("GET", "/api/auth/me", httpx.Response(200, json={"email": "a@b.c"}))
+    with (
+        Client(BASE, TOKEN, transport=httpx.MockTransport(api), web_base_url="http://127.0.0.1:8765") as c,
+        pytest.raises(ApiError, match=r"Identity\.id"),
+    ):
+        c.whoami()
+
+
+def test_async_balance_and_whoami(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNCOMFY_WEB_BASE", "http://127.0.0.1:8000")
+    requests: list[httpx.Request] = []
+    sync = _balance_and_identity(requests)
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        return sync.handle_request(request)
+
+    async def go() -> tuple[Balance, Identity]:
+        async with AsyncClient(BASE, TOKEN, transport=httpx.MockTransport(handler)) as c:
+            return await c.balance(), await c.whoami()
+
+    balance, me = asyncio.run(go())
+    assert balance.currency == "USD" and me.id == "acct-1"
+    assert str(requests[1].url) == "http://127.0.0.1:8000/api/auth/me"
 
 
 # --------------------------------------------------------------------------------------------------
