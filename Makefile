@@ -21,13 +21,13 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/kling-mock serve --host $(HOST) --port $(PORT) $(ARGS)
 
-# Headless Chromium plays the served MP4s in the browser test; Debian's package, installed once.
+# Headless Chromium plays the served MP4s and drives the docs and playground in the browser tests; Debian's package, installed once.
 browser-deps:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 	  if [ -n "$(APT_GET)" ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "warning: chromium could not be installed; the browser test will be skipped"; \
-	  else echo "warning: no apt-get; the browser test will be skipped"; fi; \
+	      || echo "warning: chromium could not be installed; the browser tests will be skipped"; \
+	  else echo "warning: no apt-get; the browser tests will be skipped"; fi; \
 	fi
 
 bench-deps:

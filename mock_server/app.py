@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from .config import Controls, StartupError, load_controls
 from .media import MediaCache
@@ -27,7 +25,7 @@ from .web.admin import MOUNT, build_admin_app
 from .web.guards import Guards, LastResort
 from .web.handlers import install_error_handlers
 from .web.middleware import ControlsMiddleware
-from .web.routes import account, docs, files, models, requests
+from .web.routes import account, docs, files, models, pages, requests
 
 
 def _media_cache(settings: Settings) -> MediaCache:
@@ -80,12 +78,11 @@ def create_app(settings: Settings | None = None, *, controls: Controls | None = 
     app.state.runtime = rt
 
     install_error_handlers(app)
-    for router in (models.router, requests.router, files.router, account.router, docs.router):
+    # The pages' routes come before the controls' mount, which would otherwise take `/__mock/docs` too.
+    for router in (models.router, requests.router, files.router, account.router, docs.router, pages.router):
         app.include_router(router)
     app.add_middleware(ControlsMiddleware, runtime=rt)
     app.add_middleware(Guards, settings=settings)  # hosts and the body time-out, before anything runs
     app.add_middleware(LastResort)  # outermost: an unexpected error answers 500001 and keeps the connection
-    # Before the controls' mount, which would otherwise take these paths under /__mock too.
-    app.mount(docs.DOCS_STATIC, StaticFiles(directory=swagger_ui_path), name="docs-static")
     app.mount(MOUNT, build_admin_app(rt), name="controls")
     return app

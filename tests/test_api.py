@@ -327,9 +327,9 @@ def test_openapi_json_is_the_contract(api: TestClient) -> None:
 
 def test_docs_work_offline(api: TestClient) -> None:
     html = api.get("/docs").text
-    assert "/__mock/docs-static/swagger-ui-bundle.js" in html
+    assert "/static/swagger-ui/swagger-ui-bundle.js" in html
     assert "cdn" not in html.lower()
-    assert api.get("/__mock/docs-static/swagger-ui-bundle.js").status_code == 200
+    assert api.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
 
 
 def test_unknown_routes_and_methods_answer_in_the_api_format(api: TestClient) -> None:
@@ -347,6 +347,18 @@ def test_the_clock_is_controlled_under_mock(api: TestClient, make: Any) -> None:
     assert error_of(api.post("/__mock/clock/advance", json={"seconds": "x"})) == (422, 422001)
     real = make(clock="real")
     assert error_of(real.post("/__mock/clock/advance", json={"seconds": 1})) == (409, 409001)
+
+
+def test_a_real_clocks_speed_is_set_under_mock(api: TestClient, make: Any) -> None:
+    real = make(clock="real", speed=10)
+    before = real.get("/__mock/clock").json()
+    after = real.post("/__mock/clock", json={"speed": 250}).json()
+    assert (after["mode"], after["speed"]) == ("real", 250)
+    assert after["now"] >= before["now"]
+    assert real.get("/__mock/clock").json()["speed"] == 250
+    for bad in (0, -3, "fast", True, None):
+        assert error_of(real.post("/__mock/clock", json={"speed": bad})) == (422, 422001), bad
+    assert error_of(api.post("/__mock/clock", json={"speed": 2})) == (409, 409001)  # a manual clock has none
 
 
 def test_admin_token_guards_the_controls(make: Any) -> None:

@@ -284,3 +284,17 @@ def test_scaled_clock_runs_speed_times_faster_than_the_wall() -> None:
     assert c.now() == pytest.approx(1020.0)
     with pytest.raises(ClockError):
         c.advance(1)
+
+
+def test_a_new_speed_goes_on_from_the_present_moment() -> None:
+    wall = iter([0.0, 2.0, 2.0, 2.0, 3.0])
+    c = ScaledClock(speed=10, wall=lambda: 1000.0, monotonic=lambda: next(wall))
+    assert c.now() == pytest.approx(1020.0)
+    c.set_speed(100)  # at wall 2.0: no jump, then 100 clock seconds per wall second
+    assert c.now() == pytest.approx(1020.0)
+    assert c.now() == pytest.approx(1120.0)
+    for bad in (0, -1, float("inf"), float("nan")):
+        with pytest.raises(ClockError):
+            c.set_speed(bad)
+    with pytest.raises(ClockError):
+        ManualClock(start=0.0).set_speed(2)

@@ -7,6 +7,7 @@ shot, whose grid gives the shot index (a repeated GOP repeats its IDR byte for b
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +30,7 @@ def _seconds(value: int | None, time_base: Any) -> float | None:
     return round(float(value * time_base), 6)
 
 
-def inspect_mp4(path: str | Path) -> dict[str, Any]:
+def inspect_mp4(path: str | Path | bytes) -> dict[str, Any]:
     """Describe an MP4 as a JSON-able dict.
 
     Keys: width, height, fps, duration, frame_count (counted packets: a fragmented file's header says
@@ -37,7 +38,8 @@ def inspect_mp4(path: str | Path) -> dict[str, Any]:
     first frame (magic_ok, hash, shot, frame) and shots ([{index, start, end}], read from the grid of each
     keyframe; empty when the frames carry no fingerprint).
     """
-    with av.open(str(path)) as container:
+    source = io.BytesIO(path) if isinstance(path, bytes) else str(path)  # bytes: a clip held in memory
+    with av.open(source, "r") as container:
         video = container.streams.video[0]
         audio_streams = container.streams.audio
         codec = video.codec_context

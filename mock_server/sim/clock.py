@@ -27,6 +27,8 @@ class Clock(Protocol):
 
     def advance(self, seconds: float) -> float: ...
 
+    def set_speed(self, speed: float) -> None: ...
+
 
 # The clock lives between the epoch and the start of year 9999. Every time the API shows is written as
 # ISO-8601 by `datetime`, which stops at 9999-12-31; the year left above the clock's end is room for the
@@ -82,6 +84,15 @@ class ScaledClock:
     def advance(self, seconds: float) -> float:
         raise ClockError("only a manual clock can be advanced; start the server with --clock manual")
 
+    def set_speed(self, speed: float) -> None:
+        """Run at `speed` from now on. Time goes on from where it is (no jump, never backwards): the clock is
+        re-based on this moment, so what already happened keeps its times."""
+        if not speed > 0 or speed == float("inf"):
+            raise ClockError("speed must be a positive finite number")
+        mono = self.monotonic()
+        now = self._origin_wall + (mono - self._origin_mono) * self.speed
+        self._origin_wall, self._origin_mono, self.speed = now, mono, speed
+
 
 @dataclass
 class ManualClock:
@@ -114,6 +125,9 @@ class ManualClock:
             )
         self._now += seconds
         return self._now
+
+    def set_speed(self, speed: float) -> None:
+        raise ClockError("a manual clock has no speed: it moves only when advanced; start with --clock real")
 
 
 def wall_now() -> float:

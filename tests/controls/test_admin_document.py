@@ -60,6 +60,9 @@ def test_every_answer_matches_the_schema_its_route_declares(make: Any) -> None:
     assert any("window_clock" in r for r in call("get", f"{MOUNT}/faults").json()["rules"])
     call("get", f"{MOUNT}/clock")
     call("post", f"{MOUNT}/clock", json={"advance": 1})
+    call("get", f"{MOUNT}/inspect/{done}", f"{MOUNT}/inspect/{{request_id}}")
+    call("get", f"{MOUNT}/inspect/{queued}", f"{MOUNT}/inspect/{{request_id}}")  # 404: not succeeded
+    call("post", f"{MOUNT}/clock", json={"speed": 2})  # 409: a manual clock has no speed
     call("get", f"{MOUNT}/accounts")
     call("get", f"{MOUNT}/fixtures")
     seen.add((f"{MOUNT}/fixtures/{{name}}", "get"))  # an image, not JSON; its 404 is checked below

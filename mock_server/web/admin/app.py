@@ -12,9 +12,10 @@ from fastapi import FastAPI
 from ...sim.world import Runtime
 from ..guards import LastResort
 from ..handlers import install_error_handlers
-from . import accounts, document, faults, fixtures, journal, world
+from . import accounts, document, faults, fixtures, journal, media, world
 
-ROUTERS = (world.router, fixtures.router, faults.router, journal.router, accounts.router, document.router)
+ROUTERS = (world.router, fixtures.router, faults.router, journal.router, accounts.router, media.router,
+           document.router)
 TITLE = "kling-mock admin API"
 DESCRIPTION = "Controls of the mock (clock, faults, journal, accounts). Not part of the real API."
 

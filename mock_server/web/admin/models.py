@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictFloat, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictFloat, TypeAdapter, model_validator
 
 from ...sim.faults import Rule, Source
 from ...sim.lifecycle import Phase
@@ -19,10 +19,20 @@ from ...sim.lifecycle import Phase
 # --- requests ------------------------------------------------------------------------------------------------
 
 
-class ClockAdvance(BaseModel):
-    """`POST /__mock/clock`. A negative number is refused with 409001: time only moves forward."""
+class ClockChange(BaseModel):
+    """`POST /__mock/clock`: one of `advance` (a negative number is refused with 409001: time only moves
+    forward) or `speed` (409001 on a manual clock, which has none)."""
 
-    advance: StrictFloat = Field(description="Seconds to move a manual clock forward.")
+    advance: StrictFloat | None = Field(None, description="Seconds to move a manual clock forward.")
+    speed: Annotated[StrictFloat, Field(gt=0, allow_inf_nan=False)] | None = Field(
+        None, description="Simulated seconds per wall second for a real clock from now on; time goes on from "
+        "where it is.")
+
+    @model_validator(mode="after")
+    def _one_change(self) -> ClockChange:
+        if (self.advance is None) == (self.speed is None):
+            raise ValueError("give one of `advance` or `speed`")
+        return self
 
 
 class ClockSeconds(BaseModel):
@@ -69,6 +79,46 @@ class ResetDone(_View):
 
 class FixtureList(_View):
     fixtures: list[str] = Field(description="File names under /__mock/fixtures/.")
+
+
+class InspectedAudio(_View):
+    codec: str
+    sample_rate: int
+    channels: int
+    duration: float | None = Field(description="Seconds.")
+
+
+class InspectedFingerprint(_View):
+    """The block code of the first frame: which request and seed made the file (`contracts.fingerprint_hash`)."""
+
+    magic_ok: bool = Field(description="Whether the code was found and its checksum holds.")
+    hash: int | None
+    shot: int | None
+    frame: int | None
+
+
+class InspectedShot(_View):
+    index: int
+    start: float
+    end: float | None
+
+
+class Inspection(_View):
+    """What `kling-mock inspect` reads from a succeeded job's MP4."""
+
+    request_id: str
+    bytes: int = Field(description="Size of the file.")
+    width: int
+    height: int
+    fps: float | None
+    duration: float | None = Field(description="Seconds.")
+    frame_count: int
+    codec: str
+    profile: str | None
+    pix_fmt: str | None
+    audio: InspectedAudio | None = Field(description="null: no audio track.")
+    fingerprint: InspectedFingerprint
+    shots: list[InspectedShot] = Field(description="Each shot's span in seconds, read from its keyframes.")
 
 
 class Removed(_View):

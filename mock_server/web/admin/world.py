@@ -1,4 +1,5 @@
-"""`/__mock/clock` and `/__mock/reset`: the simulated time, and a clean slate without a restart."""
+"""`/__mock/clock` and `/__mock/reset`: the simulated time (read it, advance it, set its speed), and a clean
+slate without a restart."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from ...sim.clock import ClockError, ClockRangeError, iso
 from ...sim.world import Runtime
 from ..http import json
 from .access import AdminRoute, World
-from .models import BODY_ERRORS, Clock, ClockAdvance, ClockSeconds, ResetDone, answers
+from .models import BODY_ERRORS, Clock, ClockChange, ClockSeconds, ResetDone, answers
 
 router = APIRouter(route_class=AdminRoute, responses=answers(401))
 
@@ -34,14 +35,26 @@ def advance(rt: Runtime, seconds: float, key: str) -> Response:
     return clock_view(rt)
 
 
+def set_speed(rt: Runtime, speed: float) -> Response:
+    """A real clock runs `speed` times faster than the wall from now on, without a jump."""
+    try:
+        rt.clock.set_speed(speed)
+    except ClockError as exc:
+        raise errors.ApiError(409, 409001, str(exc)) from None
+    return clock_view(rt)
+
+
 @router.get("/clock", response_model=Clock, summary="The clock: mode, now, speed")
 async def get_clock(rt: World) -> Response:
     return clock_view(rt)
 
 
 @router.post("/clock", response_model=Clock, responses=answers(409, *BODY_ERRORS),
-             summary='Advance a manual clock: {"advance": seconds}')
-async def post_clock(rt: World, body: ClockAdvance) -> Response:
+             summary='Advance a manual clock: {"advance": seconds}, or set a real clock\'s speed: {"speed": S}')
+async def post_clock(rt: World, body: ClockChange) -> Response:
+    if body.speed is not None:
+        return set_speed(rt, body.speed)
+    assert body.advance is not None  # the model takes exactly one of the two
     return advance(rt, body.advance, "advance")
 
 
