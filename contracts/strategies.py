@@ -31,7 +31,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from functools import lru_cache
@@ -42,6 +42,7 @@ from hypothesis.strategies import SearchStrategy
 from hypothesis_jsonschema import from_schema
 from PIL import Image
 
+from mock_server.sim.contract import IMAGE_FORMAT, image_values
 from mock_server.spec import SpecPath, input_schema, submit_operations
 
 __all__ = [
@@ -67,7 +68,6 @@ X_RULES: Mapping[str, str] = {
     "image_data_uris_are_images": "image_data",
 }
 #: RunComfy's media format for an image input: an https URL or a `data:image/...;base64,` URI.
-IMAGE_FORMAT = "image_uri"
 _IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "BMP": "image/bmp"}
 _HTTPS_IMAGES: tuple[str, ...] = (
     "https://example.com/images/portrait.png",
@@ -383,26 +383,10 @@ def extra_rule_violations(model_id: str, body: Mapping[str, Any], spec: SpecPath
             total = sum(s.get(_ITEM_DURATION, 0) for s in shots if isinstance(s, Mapping))
             if total != body.get(_SUM_TOTAL, c.total_default):
                 broken.append(X_RULES["multi_prompt_durations_sum_to_duration"])
-    images = _image_values(c.schema, body) if "image_data_uris_are_images" in c.rules else iter(())
+    images = image_values(c.schema, body) if "image_data_uris_are_images" in c.rules else iter(())
     if any(v.startswith("data:") and not readable_image_uri(v) for _, v in images):
         broken.append(X_RULES["image_data_uris_are_images"])
     return tuple(broken)
-
-
-def _image_values(schema: Mapping[str, Any], value: Any, path: tuple[PathElem, ...] = ()) -> Iterator[
-        tuple[tuple[PathElem, ...], str]]:
-    """Every `image_uri` value of a body, with where it is, found through the schema."""
-    if schema.get("format") == IMAGE_FORMAT:
-        if isinstance(value, str):
-            yield path, value
-        return
-    if isinstance(value, Mapping):
-        for name, sub in schema.get("properties", {}).items():
-            if name in value:
-                yield from _image_values(sub, value[name], (*path, name))
-    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
-        for i, item in enumerate(value):
-            yield from _image_values(schema["items"], item, (*path, i))
 
 
 def readable_image_uri(uri: str) -> bool:

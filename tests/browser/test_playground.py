@@ -46,6 +46,7 @@ def test_a_text_to_video_job_goes_from_in_queue_to_completed_and_plays(fast: Tab
     fast.choose_model(T2V)
     fast.field("prompt").fill("a corgi surfing at sunset")
     fast.field("duration").fill("4")
+    fast.field("sound").uncheck()  # the live contract's default is on: this clip is silent, at the no-audio rate
     assert page.locator("#estimate").inner_text().startswith("Estimated cost: $0.336")
     fast.generate()
     fast.wait_status("completed")
@@ -191,7 +192,7 @@ def test_shots_snippets_and_the_token_survive_as_the_user_expects(manual: Tab) -
     assert body["multi_prompt"] == [{"prompt": "first", "duration": 3}, {"prompt": "second", "duration": 2}]
     page.get_by_role("button", name="Copy as Python", exact=True).click()
     python = page.locator("#snippet").inner_text()
-    assert python.startswith("import httpx") and '"sound": False' in python and '"duration": 5' in python
+    assert python.startswith("import httpx") and '"sound": true' not in python and '"sound": True' in python and '"duration": 5' in python
     compile(python, "snippet.py", "exec")
     page.get_by_role("button", name="Remove shot 1", exact=True).click()
     assert page.locator(".shot-sum").inner_text() == "1 shot: 2 s of 5 s"
