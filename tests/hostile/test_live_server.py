@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -127,3 +128,20 @@ def test_shutdown_completes_while_a_faulted_answer_is_pending(tmp_path: Path) ->
         assert time.monotonic() - started < 30
         waiting.join(10)
         assert outcome, "the pending request got neither an answer nor an error"
+
+
+def test_the_listening_socket_turns_nagle_off_for_every_connection() -> None:
+    """Without TCP_NODELAY on what `serve` accepts, asyncio's loop let each answer's body wait ~40 ms behind
+    its head for the client's delayed ACK (700 req/s on 32 connections instead of ~3,000)."""
+    from mock_server.cli import listen
+
+    sock = listen("127.0.0.1", 0)
+    try:
+        sock.listen(1)
+        with socket.create_connection(sock.getsockname()[:2]):
+            accepted, _ = sock.accept()
+            with accepted:
+                assert accepted.proto == socket.IPPROTO_TCP
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        sock.close()
