@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from mock_server.app import create_app
-from mock_server.settings import Settings
 from mock_server.sim.contract import load_spec
 
 T2V = "kling/kling-3.0/standard/text-to-video"
 I2V = "kling/kling-3.0/pro/image-to-video"
 AUTH = {"Authorization": "Bearer alice"}
-
-
-@pytest.fixture
-def make(tmp_path: Path) -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def build(**overrides: Any) -> TestClient:
-        settings = Settings(**{"clock": "manual", "cache_dir": tmp_path / "media", **overrides})
-        client = TestClient(create_app(settings), base_url="http://mock.test")
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield build
-    for c in clients:
-        c.__exit__(None, None, None)
-
-
-@pytest.fixture
-def api(make: Any) -> TestClient:
-    client: TestClient = make()
-    return client
 
 
 def advance(api: TestClient, seconds: float) -> None:

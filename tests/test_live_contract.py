@@ -45,28 +45,6 @@ def data_uri(size: tuple[int, int] = (32, 18), kind: str = "PNG", colour: tuple[
     return f"data:image/{mime};base64,{base64.b64encode(buffer.getvalue()).decode()}"
 
 
-@pytest.fixture
-def make(tmp_path: Path) -> Iterator[Any]:
-    clients: list[TestClient] = []
-
-    def build(**overrides: Any) -> TestClient:
-        settings = Settings(**{"clock": "manual", "cache_dir": tmp_path / "media", **overrides})
-        client = TestClient(create_app(settings), base_url="http://mock.test")
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield build
-    for c in clients:
-        c.__exit__(None, None, None)
-
-
-@pytest.fixture
-def api(make: Any) -> TestClient:
-    client: TestClient = make()
-    return client
-
-
 def submit(api: TestClient, model: str, body: Any) -> Any:
     return api.post(f"/v1/models/{model}", json=body, headers=AUTH)
 
